@@ -1,0 +1,1 @@
+"""The reference server: the API's behaviour as an ASGI app."""

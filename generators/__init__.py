@@ -1,0 +1,1 @@
+"""Hypothesis strategies: meeting URLs, deduplication keys, bot configs, events, requests."""

@@ -1,0 +1,1 @@
+"""Renders a finished conformance result: HTML, Markdown, JUnit XML and JSON."""
