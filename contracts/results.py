@@ -1,0 +1,218 @@
+"""The one result model: a run has checks, a check has a status and findings.
+
+Every writer (HTML, Markdown, JUnit, JSON) and every runner (CLI, pytest plugin, client
+report) speaks this model. It is plain data: `to_dict`/`from_dict` round-trip it through JSON.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+SCHEMA_VERSION = "1.0"
+
+
+class Status(StrEnum):
+    """What came of one check."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    WARNING = "warning"
+    SKIPPED = "skipped"
+    ERROR = "error"
+
+
+class Level(StrEnum):
+    """MUST is documented by Recall; SHOULD is strongly implied (a warning by default)."""
+
+    MUST = "must"
+    SHOULD = "should"
+
+
+class Verdict(StrEnum):
+    """The run's answer."""
+
+    CONFORMANT = "conformant"
+    NON_CONFORMANT = "non-conformant"
+    ERROR = "error"
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One request and its response, as excerpts (bodies cut to a readable size)."""
+
+    method: str
+    url: str
+    request_headers: dict[str, str] = field(default_factory=dict)
+    request_body: str | None = None
+    status_code: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: str | None = None
+    elapsed_ms: float | None = None
+
+
+@dataclass(slots=True)
+class Finding:
+    """One way an implementation broke a rule, with what was expected and what came back."""
+
+    rule: str
+    message: str
+    expected: str = ""
+    actual: str = ""
+    operation: str | None = None
+    curl: str | None = None
+    exchanges: list[Exchange] = field(default_factory=list)
+    signature: str = ""
+    count: int = 1
+
+    def group_key(self) -> tuple[str, str, str]:
+        """Identical findings share (rule, operation, normalised signature)."""
+        return (self.rule, self.operation or "", self.signature or self.message)
+
+
+@dataclass(slots=True)
+class CheckResult:
+    """One named check of a contract, e.g. `dedup::same-key-same-bot`."""
+
+    contract: str
+    name: str
+    rule: str
+    level: Level
+    status: Status
+    description: str = ""
+    reason: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    started_at: datetime | None = None
+    duration: float = 0.0
+
+    @property
+    def id(self) -> str:
+        return f"{self.contract}::{self.name}"
+
+
+@dataclass(slots=True)
+class RunResult:
+    """A whole conformance run: what was tested, how, and every check's result."""
+
+    target: str
+    kit_version: str
+    spec_version: str
+    started_at: datetime
+    duration: float = 0.0
+    seed: int | None = None
+    kind: str = "server"  # "server" (calbot run) or "client" (calbot client-report)
+    options: dict[str, Any] = field(default_factory=dict)
+    checks: list[CheckResult] = field(default_factory=list)
+    strict: bool = False
+
+    def counts(self) -> dict[Status, int]:
+        counted = dict.fromkeys(Status, 0)
+        for check in self.checks:
+            counted[check.status] += 1
+        return counted
+
+    @property
+    def verdict(self) -> Verdict:
+        statuses = {check.status for check in self.checks}
+        if Status.FAILED in statuses or (self.strict and Status.WARNING in statuses):
+            return Verdict.NON_CONFORMANT
+        if Status.ERROR in statuses or not self.checks:
+            return Verdict.ERROR
+        return Verdict.CONFORMANT
+
+    @property
+    def exit_code(self) -> int:
+        """0 conformant, 1 non-conformant, 2 could not run (see design.md)."""
+        return {Verdict.CONFORMANT: 0, Verdict.NON_CONFORMANT: 1, Verdict.ERROR: 2}[self.verdict]
+
+    def findings(self) -> list[Finding]:
+        return [finding for check in self.checks for finding in check.findings]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data in the documented format (`schema_version`)."""
+        data = _plain(dataclasses.asdict(self))
+        for check, plain in zip(self.checks, data["checks"], strict=True):
+            plain["id"] = check.id
+        counts = {status.value: n for status, n in self.counts().items()}
+        return {
+            "schema_version": SCHEMA_VERSION,
+            **data,
+            "verdict": self.verdict.value,
+            "exit_code": self.exit_code,
+            "counts": counts,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunResult:
+        """Rebuild a result from `to_dict` output (raises KeyError/ValueError when malformed)."""
+        checks = [_check_from_dict(check) for check in data["checks"]]
+        return cls(
+            target=data["target"],
+            kit_version=data["kit_version"],
+            spec_version=data["spec_version"],
+            started_at=datetime.fromisoformat(data["started_at"]),
+            duration=float(data.get("duration", 0.0)),
+            seed=data.get("seed"),
+            kind=data.get("kind", "server"),
+            options=dict(data.get("options") or {}),
+            checks=checks,
+            strict=bool(data.get("strict", False)),
+        )
+
+
+def group_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Merge identical findings (same group key) into one, adding up their counts."""
+    grouped: dict[tuple[str, str, str], Finding] = {}
+    for finding in findings:
+        key = finding.group_key()
+        if key in grouped:
+            grouped[key].count += finding.count
+        else:
+            grouped[key] = dataclasses.replace(finding)
+    return list(grouped.values())
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
+    return value
+
+
+def _check_from_dict(data: Mapping[str, Any]) -> CheckResult:
+    started = data.get("started_at")
+    return CheckResult(
+        contract=data["contract"],
+        name=data["name"],
+        rule=data["rule"],
+        level=Level(data["level"]),
+        status=Status(data["status"]),
+        description=data.get("description", ""),
+        reason=data.get("reason"),
+        findings=[_finding_from_dict(f) for f in data.get("findings", [])],
+        started_at=datetime.fromisoformat(started) if started else None,
+        duration=float(data.get("duration", 0.0)),
+    )
+
+
+def _finding_from_dict(data: Mapping[str, Any]) -> Finding:
+    return Finding(
+        rule=data["rule"],
+        message=data["message"],
+        expected=data.get("expected", ""),
+        actual=data.get("actual", ""),
+        operation=data.get("operation"),
+        curl=data.get("curl"),
+        exchanges=[Exchange(**exchange) for exchange in data.get("exchanges", [])],
+        signature=data.get("signature", ""),
+        count=int(data.get("count", 1)),
+    )

@@ -1,0 +1,140 @@
+"""The rules an implementation must follow (design.md, "the contracts"), with their sources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from calbot.contracts.results import Level
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One documented behaviour; checks cite rules by `id`."""
+
+    id: str
+    area: str
+    text: str
+    level: Level
+    source: str
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "schema.responses",
+        "schema",
+        "Every response body matches the fragment: required fields present, types and formats "
+        "right.",
+        Level.MUST,
+        "spec/openapi.yaml",
+    ),
+    Rule(
+        "schema.invalid-requests",
+        "schema",
+        "Invalid request bodies (missing, blank or over-2000-character key, non-object "
+        "bot_config, non-string metadata values) get 400 with the envelope {code, message, "
+        "errors}.",
+        Level.MUST,
+        "recall-domain §3.1, §5.1",
+    ),
+    Rule(
+        "meeting_url.event-string",
+        "meeting_url",
+        "On CalendarEvent and bots[] items, meeting_url is a string (on the event: string or "
+        "null).",
+        Level.MUST,
+        "recall-domain §2.3",
+    ),
+    Rule(
+        "meeting_url.bot-object",
+        "meeting_url",
+        "On the Bot (GET /api/v1/bot/{id}/), meeting_url is the per-platform object, "
+        "consistent with the URL the bot was scheduled with.",
+        Level.MUST,
+        "recall-domain §2.1, §2.3",
+    ),
+    Rule(
+        "defaults.from-event",
+        "defaults",
+        "The bot's meeting URL and join_at come from the event unless bot_config gives them.",
+        Level.MUST,
+        "recall-domain §3.1",
+    ),
+    Rule(
+        "dedup.shared-bot",
+        "dedup",
+        "Two events scheduled with the same deduplication_key share one bot (same bot_id); "
+        "different keys get different bots.",
+        Level.MUST,
+        "recall-domain §3.3",
+    ),
+    Rule(
+        "override.replace",
+        "override",
+        "Scheduling again replaces the event's bot config as a whole: no merge of old keys, "
+        "no second bot on the event.",
+        Level.MUST,
+        "recall-domain §3.4",
+    ),
+    Rule(
+        "ended.refused",
+        "ended",
+        "Scheduling on an ended event answers 400 with non_field_errors: ['Cannot schedule bot "
+        "as calendar event has ended.'] in the envelope, and nothing changes.",
+        Level.MUST,
+        "seed; recall-domain §5.1",
+    ),
+    Rule(
+        "delete.unschedule",
+        "delete",
+        "DELETE returns the event with no bot, is idempotent, and keeps a bot another event "
+        "still shares.",
+        Level.MUST,
+        "recall-domain §3.5",
+    ),
+    Rule(
+        "rate-limit.throttle",
+        "rate-limit",
+        "Past the documented budget: 429 with a parseable Retry-After; the throttled request "
+        "changes nothing; after waiting Retry-After the call succeeds.",
+        Level.MUST,
+        "recall-domain §4",
+    ),
+    Rule(
+        "rate-limit.budget",
+        "rate-limit",
+        "No throttling before the budget is spent, and not far after it.",
+        Level.SHOULD,
+        "recall-domain §4.1",
+    ),
+    Rule(
+        "errors.not-found",
+        "errors",
+        "An unknown event or bot id answers 404.",
+        Level.MUST,
+        "recall-domain §5.1",
+    ),
+    Rule(
+        "errors.auth",
+        "errors",
+        "A missing or wrong API key answers 401 when the target requires one.",
+        Level.MUST,
+        "recall-domain §5.1, §5.2",
+    ),
+    Rule(
+        "robustness.no-5xx",
+        "robustness",
+        "No input makes the server answer 5xx.",
+        Level.MUST,
+        "design.md",
+    ),
+    Rule(
+        "stateful.model",
+        "stateful",
+        "Random sequences of schedule, re-schedule, unschedule and reads agree with the "
+        "reference model at every step.",
+        Level.MUST,
+        "recall-domain §3.3-§3.5",
+    ),
+)
+
+RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
