@@ -102,8 +102,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "rate-limit.budget",
         "rate-limit",
-        "No throttling before the budget is spent, and not far after it.",
-        Level.SHOULD,
+        "The first 429 comes when the budget is spent: not before it, and not far after it.",
+        Level.MUST,
         "recall-domain §4.1",
     ),
     Rule(

@@ -15,6 +15,8 @@ def parse_timestamp(value: object) -> datetime | None:
     if not isinstance(value, str) or not _RFC3339.match(value):
         return None
     text = value.upper().replace(" ", "T")
+    if text[17:19] == "60":  # a leap second (RFC 3339 allows it; Python does not)
+        text = text[:17] + "59" + text[19:]
     whole, _, rest = text.partition(".")
     if rest:  # Python takes at most 6 fractional digits
         digits = re.match(r"\d+", rest)

@@ -12,7 +12,9 @@ from calbot import __version__
 
 # name -> (module, attribute); each module holds one command or group.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("calbot.cli.run_cmd", "run"),
     "spec": ("calbot.cli.spec_cmd", "spec"),
+    "serve": ("calbot.cli.serve_cmd", "serve"),
 }
 
 

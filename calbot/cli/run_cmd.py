@@ -1,0 +1,277 @@
+"""`calbot run`: the conformance run, against a URL or the built-in reference server."""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from calbot.contracts.curl import mask
+from calbot.contracts.registry import CheckSpec, RunOptions
+from calbot.contracts.results import CheckResult, RunResult, Status
+from calbot.contracts.states import GivenEvents, NoStates, ProviderStates, StateSetup
+from calbot.contracts.target import Target, TargetConfig, TargetError
+from calbot.spec.throttles import RateLimit, RateLimitSyntaxError, parse_rate_limit
+
+# The built-in server runs with a short window so that the rate-limit contract (burst, then
+# wait Retry-After) takes seconds, not the documented minute. `calbot serve` keeps 600/60s.
+BUILTIN_BUDGET = RateLimit(200, 2.0)
+BUILTIN_LABEL = "built-in reference server (in-process)"
+BUILTIN_DISPLAY_URL = "http://127.0.0.1:8080"
+EXIT_COULD_NOT_RUN = 2
+SYMBOLS = {
+    Status.PASSED: ("✓", "green"),
+    Status.FAILED: ("✗", "red"),
+    Status.WARNING: ("!", "yellow"),
+    Status.SKIPPED: ("-", "bright_black"),
+    Status.ERROR: ("E", "magenta"),
+}
+
+
+def _rate_limit(
+    _ctx: click.Context, _param: click.Parameter, value: str | None
+) -> RateLimit | None:
+    if value is None:
+        return None
+    try:
+        return parse_rate_limit(value)
+    except RateLimitSyntaxError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _events(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, list[str]]:
+    from calbot.contracts.events import EVENT_KINDS
+
+    found: dict[str, list[str]] = {}
+    for value in values:
+        kind, sep, event_id = value.partition("=")
+        if not sep or kind not in EVENT_KINDS or not event_id:
+            raise click.BadParameter(
+                f"{value!r}: use KIND=ID with KIND one of {', '.join(EVENT_KINDS)}"
+            )
+        found.setdefault(kind, []).append(event_id)
+    return found
+
+
+@click.command()
+@click.option("--url", help="Base URL of the implementation to test. Default: the built-in server.")
+@click.option(
+    "--api-key",
+    envvar="CALBOT_API_KEY",
+    help="API key, sent as `Token <key>` (env CALBOT_API_KEY).",
+)
+@click.option("--state-url", help="Provider-state URL (absolute, or a path on the target).")
+@click.option(
+    "--event",
+    "events",
+    multiple=True,
+    callback=_events,
+    metavar="KIND=ID",
+    help="An existing event to use (upcoming, ended, ...). Repeatable.",
+)
+@click.option(
+    "--rate-limit",
+    callback=_rate_limit,
+    metavar="N/PERIOD",
+    help="The budget the target is configured with (default: the fragment's, 600/60s).",
+)
+@click.option(
+    "--no-rate-limit",
+    "no_rate_limit",
+    is_flag=True,
+    help="Skip the rate-limit contract (no burst).",
+)
+@click.option(
+    "--max-wait",
+    type=click.FloatRange(0),
+    default=60.0,
+    show_default=True,
+    help="Longest wait for a Retry-After, in seconds.",
+)
+@click.option("--contracts", help="Comma-separated contracts or check ids to run (default: all).")
+@click.option(
+    "--max-examples",
+    type=click.IntRange(1),
+    default=25,
+    show_default=True,
+    help="Generated examples per operation and mode (schema) and state-machine runs.",
+)
+@click.option("--seed", type=int, help="Seed for generated data (default: random, printed).")
+@click.option(
+    "--report-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("calbot-report"),
+    show_default=True,
+    help="Where to write the reports.",
+)
+@click.option(
+    "--report",
+    "formats",
+    default="html,md,junit,json",
+    show_default=True,
+    help="Report formats: any of html, md, junit, json.",
+)
+@click.option("--strict", is_flag=True, help="Warnings fail the run too.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1),
+    default=10.0,
+    show_default=True,
+    help="Per-request timeout, in seconds.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Only the summary.")
+def run(  # noqa: PLR0917 - click passes options positionally
+    url: str | None,
+    api_key: str | None,
+    state_url: str | None,
+    events: dict[str, list[str]],
+    rate_limit: RateLimit | None,
+    no_rate_limit: bool,
+    max_wait: float,
+    contracts: str | None,
+    max_examples: int,
+    seed: int | None,
+    report_dir: Path,
+    formats: str,
+    strict: bool,
+    timeout: float,
+    quiet: bool,
+) -> None:
+    """Run the conformance contracts and write a report.
+
+    Exit 0 conformant, 1 non-conformant, 2 could not run.
+    """
+    from calbot.contracts.runner import all_checks, select
+    from calbot.contracts.runner import run as run_contracts
+
+    wanted_formats = _formats(formats)
+    seed = seed if seed is not None else random.randrange(2**31)
+    if url is None:
+        target, states = _builtin(api_key, rate_limit, max_wait, timeout)
+    else:
+        target = Target(
+            TargetConfig(
+                base_url=url,
+                api_key=api_key,
+                rate_limit=rate_limit,
+                max_wait=max_wait,
+                timeout=timeout,
+            )
+        )
+        states = _states(target, state_url, events)
+    names = contracts.split(",") if contracts else None
+    try:
+        select(all_checks(), names)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--contracts") from None
+    options = RunOptions(
+        max_examples=max_examples, seed=seed, rate_limit_contract=not no_rate_limit, strict=strict
+    )
+    secrets = target.secrets
+    click.echo(f"calbot run: {target.label} · seed {seed} · state: {states.description}")
+    try:
+        result = run_contracts(
+            target, states, options, contracts=names, progress=None if quiet else _progress(secrets)
+        )
+    except TargetError as exc:
+        click.echo(f"error: {mask(str(exc), secrets)}", err=True)
+        sys.exit(EXIT_COULD_NOT_RUN)
+    finally:
+        target.close()
+    _summary(result, secrets)
+    _write(result, wanted_formats, report_dir, secrets)
+    sys.exit(result.exit_code)
+
+
+def _formats(text: str) -> list[str]:
+    wanted = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = sorted(set(wanted) - {"html", "md", "junit", "json"})
+    if unknown or not wanted:
+        raise click.BadParameter(
+            f"unknown format {', '.join(unknown) or '(none)'}; use html, md, junit, json",
+            param_hint="--report",
+        )
+    return wanted
+
+
+def _builtin(
+    api_key: str | None, rate_limit: RateLimit | None, max_wait: float, timeout: float
+) -> tuple[Target, StateSetup]:
+    from calbot.server import ServerConfig, create_app
+
+    budget = rate_limit or BUILTIN_BUDGET
+    app = create_app(ServerConfig(api_keys=(api_key,) if api_key else (), rate_limit=budget))
+    config = TargetConfig(
+        app=app,
+        api_key=api_key,
+        rate_limit=budget,
+        max_wait=max_wait,
+        timeout=timeout,
+        display_url=BUILTIN_DISPLAY_URL,
+        label=f"{BUILTIN_LABEL}, budget {budget}",
+    )
+    target = Target(config)
+    from calbot.server import STATES_PATH
+
+    return target, ProviderStates(target, STATES_PATH)
+
+
+def _states(target: Target, state_url: str | None, events: dict[str, list[str]]) -> StateSetup:
+    if state_url:
+        return ProviderStates(target, state_url)
+    if events:
+        return GivenEvents(target, events)
+    return NoStates()
+
+
+def _progress(secrets: tuple[str, ...]) -> Any:
+    def report(stage: str, spec: CheckSpec, result: CheckResult | None) -> None:
+        if stage == "start" or result is None:
+            return
+        symbol, colour = SYMBOLS[result.status]
+        line = f"  {click.style(symbol, fg=colour)} {spec.id:<48} {result.duration:6.2f}s"
+        if result.reason:
+            line += f"  {mask(result.reason, secrets)}"
+        elif result.findings:
+            count = sum(f.count for f in result.findings)
+            first = mask(result.findings[0].message, secrets)
+            line += f"  {count} finding{'s' if count != 1 else ''}: {first}"
+        click.echo(line[:240])
+
+    return report
+
+
+def _summary(result: RunResult, secrets: tuple[str, ...]) -> None:
+    counts = result.counts()
+    parts = [f"{n} {status.value}" for status, n in counts.items() if n]
+    colour = {0: "green", 1: "red"}.get(result.exit_code, "magenta")
+    click.echo("")
+    click.echo(
+        click.style(f"{result.verdict.value.upper()}", fg=colour, bold=True)
+        + f" · {', '.join(parts)} · {result.duration:.1f}s"
+    )
+    failing = [check for check in result.checks if check.status in (Status.FAILED, Status.WARNING)]
+    for check_result in failing[:20]:
+        for finding in check_result.findings[:3]:
+            click.echo(
+                f"  {check_result.id} [{finding.rule}] {mask(finding.message, secrets)}"[:240]
+            )
+
+
+def _write(
+    result: RunResult, formats: list[str], report_dir: Path, secrets: tuple[str, ...]
+) -> None:
+    from calbot.reports.render import write_reports
+
+    try:
+        written = write_reports(result, formats, report_dir, secrets=secrets)
+    except OSError as exc:
+        click.echo(f"error: cannot write the report to {report_dir}: {exc.strerror}", err=True)
+        sys.exit(EXIT_COULD_NOT_RUN)
+    for path in written.values():
+        click.echo(f"  wrote {path}")

@@ -1,0 +1,245 @@
+"""The stateful model check: random sequences against the target, compared with the oracle.
+
+A Hypothesis `RuleBasedStateMachine` schedules, re-schedules, unschedules and reads across a
+few events and keys, sends each step to the target and to `calbot.contracts.model.Workspace`,
+and compares the answers. Bot ids differ between the two, so they are matched as they appear:
+one oracle bot is one target bot for as long as it lives (dedup and override keep identity).
+A failure shrinks to a short sequence, reported with one curl command per step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.errors import Flaky
+from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
+
+from calbot.contracts.model import Outcome, Workspace
+from calbot.contracts.registry import Context, Skip, check
+from calbot.contracts.timestamps import parse_timestamp
+from calbot.spec.meeting_urls import mismatches
+
+EVENT_KINDS = ("upcoming", "upcoming", "upcoming", "ended")
+KEYS = ("a", "b", "c")
+URLS = ("https://meet.google.com/xyz-abcd-efg", "https://zoom.us/j/123456789?pwd=calbot")
+CONFIGS = st.fixed_dictionaries(
+    {},
+    optional={
+        "bot_name": st.sampled_from(["Notes A", "Notes B"]),
+        "metadata": st.sampled_from([{}, {"team": "red"}, {"team": "blue", "x": None}]),
+        "meeting_url": st.sampled_from(URLS),
+    },
+)
+STEPS = 8
+
+
+class Mismatch(AssertionError):
+    """The target answered differently from the oracle."""
+
+    def __init__(self, message: str, expected: Any, actual: Any) -> None:
+        super().__init__(message)
+        self.message, self.expected, self.actual = message, expected, actual
+
+
+@dataclass
+class Step:
+    """One step as the report shows it."""
+
+    text: str
+    curl: str
+    status: int
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def make_machine(ctx: Context, log: list[Step]) -> type[RuleBasedStateMachine]:
+    """A state machine class bound to this check's context (and a shared step log)."""
+    runs = iter(range(1, 1_000_000))
+
+    class ScheduleMachine(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            log.clear()
+            self.run = next(runs)
+            self.oracle = Workspace(clock=ctx.now)
+            self.events: list[str] = []
+            self.bots: dict[str, str] = {}  # oracle bot id -> target bot id
+            for kind in EVENT_KINDS:
+                body = ctx.event(kind)
+                params = {name: body.get(name) for name in ("start_time", "end_time")}
+                params |= {
+                    "id": body["id"],
+                    "meeting_url": body.get("meeting_url"),
+                    "platform": body.get("platform", "google_calendar"),
+                    "is_deleted": bool(body.get("is_deleted")),
+                }
+                if not self.oracle.add_event(params).ok:
+                    raise Skip(f"the target's {kind} event cannot be modelled: {body}")
+                self.events.append(body["id"])
+
+        # --- steps ------------------------------------------------------------------------------
+
+        def _log(self, text: str, response: httpx.Response) -> None:
+            curl = ctx.target.curl(response.request)
+            log.append(Step(text, curl, response.status_code))
+
+        def _label(self, index: int) -> str:
+            return f"event {'ABCD'[index]} ({EVENT_KINDS[index]})"
+
+        @rule(event=st.integers(0, len(EVENT_KINDS) - 1), key=st.sampled_from(KEYS), config=CONFIGS)
+        def schedule(self, event: int, key: str, config: dict[str, Any]) -> None:
+            full_key = f"calbot-{ctx.options.nonce}-sm{self.run}-{key}"
+            body = {"deduplication_key": full_key, "bot_config": config}
+            response = ctx.schedule(self.events[event], body)
+            self._log(f"schedule {self._label(event)} key {key!r} bot_config {config}", response)
+            self._compare_event(response, self.oracle.schedule(self.events[event], body))
+
+        @rule(event=st.integers(0, len(EVENT_KINDS) - 1))
+        def unschedule(self, event: int) -> None:
+            response = ctx.unschedule(self.events[event])
+            self._log(f"unschedule {self._label(event)}", response)
+            self._compare_event(response, self.oracle.unschedule(self.events[event]))
+
+        @rule(event=st.integers(0, len(EVENT_KINDS) - 1))
+        def read_event(self, event: int) -> None:
+            response = ctx.get_event(self.events[event])
+            self._log(f"read {self._label(event)}", response)
+            self._compare_event(response, self.oracle.get_event(self.events[event]))
+
+        @rule(event=st.integers(0, len(EVENT_KINDS) - 1))
+        def read_bot(self, event: int) -> None:
+            entries = self.oracle.events[self.events[event]].bots
+            if not entries or entries[0].bot_id not in self.bots:
+                return
+            oracle_bot = self.oracle.bots[entries[0].bot_id]
+            response = ctx.get_bot(self.bots[oracle_bot.id])
+            self._log(f"read the bot of {self._label(event)}", response)
+            self._compare_bot(response, self.oracle.get_bot(oracle_bot.id), oracle_bot.id)
+
+        # --- comparisons ------------------------------------------------------------------------
+
+        def _status(self, response: httpx.Response, expected: Outcome) -> Any:
+            if response.status_code != expected.status:
+                raise Mismatch(
+                    f"answered {response.status_code} where the model answers {expected.status}",
+                    expected={"status": expected.status, "body": expected.body},
+                    actual={"status": response.status_code, "body": _json(response)},
+                )
+            return _json(response)
+
+        def _compare_event(self, response: httpx.Response, expected: Outcome) -> None:
+            body = self._status(response, expected)
+            if not expected.ok:
+                return
+            got = body.get("bots") if isinstance(body, dict) else None
+            want = expected.body["bots"]
+            if not isinstance(got, list) or len(got) != len(want):
+                raise Mismatch("the event's bots[] differ from the model's", want, got)
+            for item, model in zip(got, want, strict=True):
+                if not isinstance(item, dict):
+                    raise Mismatch("a bots[] item is not an object", model, item)
+                for name in ("deduplication_key", "meeting_url"):
+                    if item.get(name) != model[name]:
+                        raise Mismatch(f"bots[].{name} differs from the model's", model, item)
+                self._same_bot(model["bot_id"], item.get("bot_id"))
+
+        def _same_bot(self, oracle_id: str, target_id: object) -> None:
+            live = set(self.oracle.bots)
+            self.bots = {o: t for o, t in self.bots.items() if o in live}
+            known = self.bots.get(oracle_id)
+            if known is None:
+                if target_id in self.bots.values():
+                    raise Mismatch(
+                        "two different bots in the model are one bot on the target "
+                        "(deduplication joined events it should not have)",
+                        "a new bot_id",
+                        target_id,
+                    )
+                if not isinstance(target_id, str):
+                    raise Mismatch("bots[].bot_id is not a string", "a bot id", target_id)
+                self.bots[oracle_id] = target_id
+            elif known != target_id:
+                raise Mismatch(
+                    "the event's bot is not the one the model expects (deduplication or "
+                    "override broke the bot's identity)",
+                    known,
+                    target_id,
+                )
+
+        def _compare_bot(self, response: httpx.Response, expected: Outcome, oracle_id: str) -> None:
+            body = self._status(response, expected)
+            if not expected.ok or not isinstance(body, dict):
+                return
+            bot = self.oracle.bots[oracle_id]
+            if parse_timestamp(body.get("join_at")) != bot.join_at:
+                raise Mismatch(
+                    "the bot's join_at differs", expected.body["join_at"], body.get("join_at")
+                )
+            problems = mismatches(body.get("meeting_url"), bot.meeting_url)
+            if problems:
+                raise Mismatch("the bot's meeting_url object differs", bot.meeting_url, problems)
+            if len(bot.events) == 1:  # latest-wins is unambiguous for an unshared bot
+                for name in ("bot_name", "metadata"):
+                    if name in bot.config and body.get(name) != bot.config[name]:
+                        raise Mismatch(
+                            f"the bot's {name} is not the latest config's",
+                            bot.config[name],
+                            body.get(name),
+                        )
+                    if (
+                        name not in bot.config
+                        and name == "bot_name"
+                        and body.get(name) in ("Notes A", "Notes B")
+                    ):
+                        raise Mismatch(
+                            "the bot kept a bot_name the latest config dropped",
+                            "default",
+                            body.get(name),
+                        )
+
+    return ScheduleMachine
+
+
+@check("stateful", "model-agreement", rule="stateful.model")
+def model_agreement(ctx: Context) -> None:
+    """Random schedule/unschedule/read sequences give the answers the model gives."""
+    ctx.event()  # fail fast (skip) when events cannot be created
+    log: list[Step] = []
+    machine = make_machine(ctx, log)
+    config = settings(
+        max_examples=max(5, ctx.options.max_examples // 2),
+        stateful_step_count=STEPS,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=ctx.options.seed is not None,
+    )
+    try:
+        run_state_machine_as_test(machine, settings=config)
+    except Mismatch as mismatch:
+        _report(ctx, mismatch.message, mismatch.expected, mismatch.actual, log)
+    except Flaky as flaky:
+        _report(ctx, f"a mismatch that did not repeat on replay: {flaky}", "", "", log)
+
+
+def _report(ctx: Context, message: str, expected: Any, actual: Any, log: list[Step]) -> None:
+    lines = []
+    for number, step in enumerate(log, 1):
+        lines.append(f"# {number}. {step.text} -> {step.status}")
+        lines.append(step.curl)
+    ctx.fail(
+        f"after {len(log)} steps: {message}",
+        expected=expected,
+        actual=actual,
+        signature=f"stateful: {message}",
+    )
+    ctx.findings[-1].curl = "\n".join(lines)
