@@ -1,1 +1,29 @@
-"""The reference server: the API's behaviour as an ASGI app."""
+"""The reference server: the API's behaviour (calbot.contracts.model) as an ASGI app.
+
+`create_app(config)` gives the app (uvicorn, or in-process through `httpx.ASGITransport`);
+`running(config)` runs it on a free port in a background thread and yields its base URL;
+`ServerCore.handle(request)` is the same server without HTTP.
+"""
+
+from calbot.server.asgi import App, create_app
+from calbot.server.config import ServerConfig
+from calbot.server.core import ServerCore
+from calbot.server.messages import Handler, Hook, Request, Response
+from calbot.server.routes import HEALTH_PATH, STATES_PATH
+from calbot.server.runner import bind, running, serve
+
+__all__ = [
+    "HEALTH_PATH",
+    "STATES_PATH",
+    "App",
+    "Handler",
+    "Hook",
+    "Request",
+    "Response",
+    "ServerConfig",
+    "ServerCore",
+    "bind",
+    "create_app",
+    "running",
+    "serve",
+]

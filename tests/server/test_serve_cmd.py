@@ -1,0 +1,136 @@
+"""`calbot serve`: ready line, options, clean stop on SIGTERM/SIGINT, one-line errors."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from calbot.cli import cli
+from calbot.server import bind
+
+LINE = re.compile(r"^calbot reference server listening on (http://127\.0\.0\.1:\d+)\n$")
+COMMAND = [sys.executable, "-c", "from calbot.cli import main; main()", "serve"]
+
+
+@contextmanager
+def serving(*options: str) -> Iterator[tuple[subprocess.Popen[str], str, float]]:
+    """Start `calbot serve --port 0 OPTIONS`; yields the process, its URL and the start-up time."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [*COMMAND, "--port", "0", *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        ready = time.perf_counter() - started
+        match = LINE.match(line)
+        assert match, (line, process.stderr.read() if process.poll() is not None else "")
+        yield process, match.group(1), ready
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_serve_is_ready_quickly_and_stops_cleanly(sig: signal.Signals) -> None:
+    with serving() as (process, url, ready):
+        assert ready < 1.5  # typically about 0.2 s
+        assert httpx.get(f"{url}/_calbot/health").json() == {"status": "ok"}
+        process.send_signal(sig)
+        assert process.wait(timeout=5) == 0
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.read() == ""
+        assert "Traceback" not in process.stderr.read()
+
+
+def test_serve_passes_its_options_to_the_server() -> None:
+    options = [
+        "--rate-limit",
+        "2/60s",
+        "--api-key",
+        "k1",
+        "--api-key",
+        "k2",
+        "--max-body-bytes",
+        "300",
+    ]
+    with serving(*options) as (process, url, _):
+        with httpx.Client(base_url=url) as http:
+            path = "/api/v2/calendar-events/0b8c7f5e-1111-4a2b-9c3d-1234567890ab/"
+            assert http.get(path).status_code == 401
+            assert http.get(path, headers={"authorization": "Token k1"}).status_code == 404
+            assert http.get(path, headers={"authorization": "k2"}).status_code == 404
+            assert http.get(path, headers={"authorization": "k1"}).status_code == 404
+            throttled = http.get(path, headers={"authorization": "k1"})
+            assert throttled.status_code == 429 and throttled.headers["retry-after"]
+            big = http.post("/_calbot/states", content=b"x" * 301, headers={"authorization": "k1"})
+            assert big.status_code == 413
+        process.terminate()
+        assert process.wait(timeout=5) == 0
+
+
+def test_a_busy_port_is_a_one_line_error_and_exit_2() -> None:
+    with bind() as taken:
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["serve", "--port", str(port)])
+    assert result.exit_code == 2
+    assert result.output == f"error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+
+
+def test_a_busy_port_in_a_real_process_has_no_traceback() -> None:
+    with bind() as taken:
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [*COMMAND, "--port", str(port)], capture_output=True, text=True, timeout=20, check=False
+        )
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: cannot listen")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--rate-limit", "lots"], "error: --rate-limit: 'lots' is not N/PERIOD"),
+        (["--rate-limit", "0/1s"], "error: --rate-limit: '0/1s': the limit and the period"),
+        (["--api-key", "two words"], "error: --api-key: API keys must be non-empty"),
+        (["--host", "256.0.0.1"], "error: cannot listen on 256.0.0.1:0: unknown host"),
+    ],
+)
+def test_bad_values_are_one_line_errors_and_exit_2(options: list[str], message: str) -> None:
+    result = CliRunner().invoke(cli, ["serve", "--port", "0", *options])
+    assert result.exit_code == 2
+    assert result.output.startswith(message) and result.output.count("\n") == 1
+
+
+@pytest.mark.parametrize("options", [["--port", "70000"], ["--max-body-bytes", "-1"], ["--nope"]])
+def test_usage_errors_exit_2_without_a_traceback(options: list[str]) -> None:
+    result = CliRunner().invoke(cli, ["serve", *options])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_the_default_body_cap_is_the_servers() -> None:
+    from calbot.cli import serve_cmd
+    from calbot.server import config
+
+    assert serve_cmd.DEFAULT_MAX_BODY_BYTES == config.DEFAULT_MAX_BODY_BYTES
+
+
+def test_help_lists_the_options() -> None:
+    result = CliRunner().invoke(cli, ["serve", "--help"])
+    assert result.exit_code == 0
+    for option in ("--host", "--port", "--rate-limit", "--api-key", "--max-body-bytes"):
+        assert option in result.output
+    assert "serve" in CliRunner().invoke(cli, ["--help"]).output
