@@ -1,0 +1,206 @@
+"""``bot_config`` objects for Schedule Bot For Calendar Event, valid and invalid.
+
+A valid config holds any subset of a few Create-Bot fields (possibly none: ``{}`` is what
+Recall's own demo sends). ``bot_name``, ``join_at``, ``meeting_url`` and ``metadata`` are the
+ones calbot checks; ``recording_config``, ``automatic_leave``, ``variant`` and ``chat`` are
+opaque to calbot and carry realistic values, so a contract can see whether a second schedule
+replaced the whole config or merged it into the old one.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import string
+from collections.abc import Collection
+from datetime import datetime, timedelta
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.strategies import SearchStrategy
+
+from calbot.generators.events import _floor_minute, _rfc3339
+from calbot.generators.keys import _kind
+from calbot.generators.meeting_urls import meeting_url_strings
+
+__all__ = ["BOT_CONFIG_FIELDS", "bot_configs", "invalid_bot_configs"]
+
+BOT_CONFIG_FIELDS: tuple[str, ...] = (
+    "bot_name",
+    "join_at",
+    "meeting_url",
+    "metadata",
+    "recording_config",
+    "automatic_leave",
+    "variant",
+    "chat",
+)
+"""The fields `bot_configs` may set, in the order they appear."""
+
+_BOT_NAMES = ("Notetaker", "Meeting Recorder", "calbot", "Notetaker 🤖", "Protokoll-Bot Ü", "מקליט")
+_METADATA_KEYS = ("customer_id", "event_id", "source")
+_METADATA_VALUES = ("c_123", "", "calbot", "é 😀")
+_RECORDING_CONFIGS: tuple[dict[str, Any], ...] = (
+    {"transcript": {"provider": {"meeting_captions": {}}}},
+    {"video_mixed_layout": "speaker_view"},
+    {"video_mixed_layout": "gallery_view_v2"},
+    {"include_bot_in_recording": {"audio": True}},
+)
+_CHAT_MESSAGES = ("This meeting is being recorded.", "Hi, I'm taking notes.")
+_VARIANTS = ("web", "web_4_core")
+_JOIN_WINDOW_MINUTES = 28 * 24 * 60
+
+
+def _name_text() -> SearchStrategy[str]:
+    return st.builds(
+        lambda first, rest: first + rest,
+        st.sampled_from(string.ascii_letters),
+        st.text(alphabet=string.ascii_letters + string.digits + " ", max_size=40),
+    )
+
+
+# Strategies are built once and reused (per ``now`` for ``join_at``): Hypothesis validates a
+# strategy on its first draw, which costs milliseconds for nested ones.
+@functools.cache
+def _metadata() -> SearchStrategy[dict[str, str | None]]:
+    keys = st.one_of(
+        st.sampled_from(_METADATA_KEYS),
+        st.text(alphabet=string.ascii_lowercase + "_", min_size=1, max_size=16),
+    )
+    values = st.one_of(
+        st.sampled_from(_METADATA_VALUES),
+        st.text(alphabet=string.ascii_letters + string.digits + "-_ ", max_size=20),
+        st.none(),
+    )
+    return st.dictionaries(keys, values, max_size=3)
+
+
+@functools.cache
+def _fields_without_join_at() -> dict[str, SearchStrategy[Any]]:
+    timeouts = st.integers(60, 3600)
+    return {
+        "bot_name": st.one_of(st.sampled_from(_BOT_NAMES), _name_text()),
+        "meeting_url": meeting_url_strings(),
+        "metadata": _metadata(),
+        "recording_config": st.sampled_from(_RECORDING_CONFIGS).map(copy.deepcopy),
+        "automatic_leave": st.fixed_dictionaries(
+            {"waiting_room_timeout": timeouts},
+            optional={
+                "noone_joined_timeout": timeouts,
+                "everyone_left_timeout": st.fixed_dictionaries(
+                    {"timeout": st.integers(2, 600), "activate_after": st.integers(0, 1200)}
+                ),
+            },
+        ),
+        "variant": st.fixed_dictionaries(
+            {"zoom": st.sampled_from(_VARIANTS)},
+            optional={
+                "google_meet": st.sampled_from(_VARIANTS),
+                "microsoft_teams": st.sampled_from(_VARIANTS),
+            },
+        ),
+        "chat": st.builds(
+            lambda message: {"on_bot_join": {"send_to": "everyone", "message": message}},
+            st.sampled_from(_CHAT_MESSAGES),
+        ),
+    }
+
+
+def _join_at(base: datetime) -> SearchStrategy[str]:
+    # More than 10 minutes ahead makes a "scheduled" bot, not an ad-hoc one (§3.7).
+    return st.integers(0, _JOIN_WINDOW_MINUTES).map(
+        lambda minutes: _rfc3339(base + timedelta(minutes=16 + minutes))
+    )
+
+
+def _in_field_order(config: dict[str, Any]) -> dict[str, Any]:
+    return {name: config[name] for name in BOT_CONFIG_FIELDS if name in config}
+
+
+def bot_configs(now: datetime, *, exclude: Collection[str] = ()) -> SearchStrategy[dict[str, Any]]:
+    """Valid ``bot_config`` objects: any subset of `BOT_CONFIG_FIELDS`, shrinking to ``{}``.
+
+    ``join_at`` is an RFC 3339 UTC time (``2026-12-01T17:15:00Z``) 15 minutes to 28 days after
+    ``now`` (timezone-aware). ``metadata`` maps a few keys to strings or null. ``exclude``
+    names fields never to set, e.g. ``{"meeting_url", "join_at"}`` to see the event's defaults.
+    Fields appear in the order of `BOT_CONFIG_FIELDS`.
+    """
+    unknown = sorted(set(exclude) - set(BOT_CONFIG_FIELDS))
+    if unknown:
+        raise ValueError(f"unknown fields {unknown}; expected names from {BOT_CONFIG_FIELDS}")
+    return _bot_configs(_floor_minute(now), frozenset(exclude))
+
+
+@functools.lru_cache(maxsize=64)
+def _bot_configs(base: datetime, exclude: frozenset[str]) -> SearchStrategy[dict[str, Any]]:
+    fields = {**_fields_without_join_at(), "join_at": _join_at(base)}
+    optional = {name: fields[name] for name in BOT_CONFIG_FIELDS if name not in exclude}
+    return st.fixed_dictionaries({}, optional=optional).map(_in_field_order)
+
+
+# --- invalid ---------------------------------------------------------------------------------
+
+_INTEGERS = st.integers(-(2**53), 2**53)
+_FLOATS = st.floats(allow_nan=False, allow_infinity=False)
+
+
+def _not_an_object(value: object) -> tuple[object, str]:
+    return value, f"bot_config is {_kind(value)}, not an object"
+
+
+def _metadata_not_an_object(value: object) -> tuple[object, str]:
+    return {"metadata": value}, f"bot_config.metadata is {_kind(value)}, not an object"
+
+
+def _bad_metadata_value(
+    valid: dict[str, str | None], key: str, value: object
+) -> tuple[object, str]:
+    metadata: dict[str, object] = {**valid, key: value}
+    reason = f"bot_config.metadata[{key!r}] is {_kind(value)}, not a string or null"
+    return {"metadata": metadata}, reason
+
+
+def invalid_bot_configs() -> SearchStrategy[tuple[object, str]]:
+    """``(value, reason)``: ``bot_config`` values the fragment refuses.
+
+    Non-objects (array, string, number, null, boolean; the string may be a config serialised
+    twice), ``metadata`` that is not an object (array, string, number, boolean), and
+    ``metadata`` with a value that is not a string or null (integer, number, boolean, array,
+    object) next to valid entries. ``metadata: null`` is not generated (a grey zone).
+    """
+    return _invalid_bot_configs()
+
+
+@functools.cache
+def _invalid_bot_configs() -> SearchStrategy[tuple[object, str]]:
+    small_json = st.one_of(st.none(), _INTEGERS, st.text(alphabet=string.ascii_letters, max_size=5))
+    non_objects = st.one_of(
+        st.lists(small_json, max_size=3),
+        st.one_of(
+            st.text(alphabet=string.ascii_letters, max_size=10),
+            st.just(json.dumps({"bot_name": "Notetaker"})),
+        ),
+        _INTEGERS,
+        _FLOATS,
+        st.none(),
+        st.booleans(),
+    )
+    bad_metadata = st.one_of(
+        st.lists(small_json, max_size=3),
+        st.text(alphabet=string.ascii_letters, max_size=10),
+        _INTEGERS,
+        st.booleans(),
+    )
+    bad_values = st.one_of(
+        _INTEGERS,
+        _FLOATS,
+        st.booleans(),
+        st.lists(small_json, max_size=3),
+        st.dictionaries(st.sampled_from(["a", "b"]), small_json, max_size=2),
+    )
+    return st.one_of(
+        non_objects.map(_not_an_object),
+        bad_metadata.map(_metadata_not_an_object),
+        st.builds(_bad_metadata_value, _metadata(), st.sampled_from(_METADATA_KEYS), bad_values),
+    )
