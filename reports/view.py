@@ -1,0 +1,165 @@
+"""What the HTML and Markdown templates show: checks sorted into sections, findings grouped.
+
+Identical findings are merged with `group_findings` and shown once with a count; each check
+shows at most `Limits.groups_per_check` groups, then says how many were left out. The heavy
+part (grouping) is done once by `prepare`; `build_view` applies limits to it cheaply, so the
+Markdown writer can try several limits in a row.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from calbot.contracts.results import (
+    CheckResult,
+    Finding,
+    RunResult,
+    Status,
+    Verdict,
+    group_findings,
+)
+from calbot.reports.filters import plural
+from calbot.reports.matrix import MatrixArea, rule_matrix
+
+# Sections in the order a reader needs them: what broke first.
+PROBLEMS = (Status.FAILED, Status.ERROR, Status.WARNING)
+SEVERITY = (*PROBLEMS, Status.SKIPPED, Status.PASSED)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How much detail to show; None means no limit."""
+
+    groups_per_check: int = 20
+    exchanges_per_finding: int = 3
+    excerpt_chars: int = 4000
+    detailed_checks: int | None = None
+    table_rows: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckView:
+    """One check with its findings grouped, and the groups to show."""
+
+    check: CheckResult
+    anchor: str
+    groups: list[Finding]
+    shown: list[Finding]
+    total_findings: int
+
+    @property
+    def hidden_groups(self) -> int:
+        return len(self.groups) - len(self.shown)
+
+    @property
+    def hidden_findings(self) -> int:
+        return self.total_findings - sum(group.count for group in self.shown)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A run with every check's findings grouped: computed once per render."""
+
+    result: RunResult
+    checks: list[CheckView]
+    matrix: list[MatrixArea]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportView:
+    """Everything a template reads, with `limits` applied."""
+
+    result: RunResult
+    limits: Limits
+    counts: dict[str, int]
+    total_findings: int
+    distinct_findings: int
+    matrix: list[MatrixArea]
+    problems: list[CheckView]
+    hidden_problems: int
+    skipped: list[CheckView]
+    passed: list[CheckView]
+    table: list[CheckView]
+    hidden_rows: int
+
+    @property
+    def summary(self) -> str:
+        """The verdict's reason in one sentence, e.g. "3 of 9 checks failed."."""
+        total, counts = len(self.result.checks), self.counts
+        failed, warnings, passed = counts["failed"], counts["warning"], counts["passed"]
+        verdict = self.result.verdict
+        if not total:
+            return "No checks ran."
+        if verdict is Verdict.NON_CONFORMANT:
+            parts = [f"{failed} of {plural(total, 'check')} failed"] if failed else []
+            if self.result.strict and warnings:
+                verb = "counts" if warnings == 1 else "count"
+                parts.append(f"{plural(warnings, 'warning')} {verb} as failures (strict)")
+            return "; ".join(parts) + "."
+        if verdict is Verdict.ERROR:
+            return f"{counts['error']} of {plural(total, 'check')} could not run to the end."
+        if warnings:
+            return f"No check failed; {plural(warnings, 'warning')}."
+        skipped = f", {counts['skipped']} skipped" if counts["skipped"] else ""
+        if passed == total:
+            return f"All {plural(total, 'check')} passed."
+        return f"{passed} of {plural(total, 'check')} passed{skipped}."
+
+    @property
+    def findings_summary(self) -> str:
+        """ "11 findings (4 distinct)." or "No findings." """
+        if not self.total_findings:
+            return "No findings."
+        distinct = self.distinct_findings
+        grouped = f" ({distinct} distinct)" if distinct != self.total_findings else ""
+        return f"{plural(self.total_findings, 'finding')}{grouped}."
+
+
+def prepare(result: RunResult) -> Prepared:
+    checks = []
+    for index, check in enumerate(result.checks):
+        groups = group_findings(check.findings)
+        total = sum(group.count for group in groups)
+        checks.append(CheckView(check, _anchor(index, check), groups, groups, total))
+    return Prepared(result, checks, rule_matrix(result.checks))
+
+
+def build_view(result: RunResult | Prepared, limits: Limits = Limits()) -> ReportView:
+    prepared = result if isinstance(result, Prepared) else prepare(result)
+    views = [_limited(check, limits) for check in prepared.checks]
+    by_status = {status: [v for v in views if v.check.status is status] for status in Status}
+    problems = [view for status in PROBLEMS for view in by_status[status]]
+    table = [view for status in SEVERITY for view in by_status[status]]
+    return ReportView(
+        result=prepared.result,
+        limits=limits,
+        counts={status.value: len(by_status[status]) for status in Status},
+        total_findings=sum(view.total_findings for view in views),
+        distinct_findings=sum(len(view.groups) for view in views),
+        matrix=prepared.matrix,
+        problems=_cap(problems, limits.detailed_checks),
+        hidden_problems=_over(problems, limits.detailed_checks),
+        skipped=by_status[Status.SKIPPED],
+        passed=by_status[Status.PASSED],
+        table=_cap(table, limits.table_rows),
+        hidden_rows=_over(table, limits.table_rows),
+    )
+
+
+def _limited(view: CheckView, limits: Limits) -> CheckView:
+    shown = view.groups[: limits.groups_per_check]
+    return CheckView(view.check, view.anchor, view.groups, shown, view.total_findings)
+
+
+def _cap(items: list[CheckView], limit: int | None) -> list[CheckView]:
+    return items if limit is None else items[:limit]
+
+
+def _over(items: list[CheckView], limit: int | None) -> int:
+    return 0 if limit is None else max(0, len(items) - limit)
+
+
+def _anchor(index: int, check: CheckResult) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", check.id.lower()).strip("-")
+    return f"check-{index}-{slug}"
