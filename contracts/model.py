@@ -298,14 +298,21 @@ class World:
 
     DEFAULT = ""
 
-    def __init__(self, *, clock: Clock = _now, new_id: IdFactory = _new_id) -> None:
+    def __init__(
+        self,
+        *,
+        clock: Clock = _now,
+        new_id: IdFactory = _new_id,
+        workspace_class: type[Workspace] | None = None,
+    ) -> None:
         self.clock = clock
         self.new_id = new_id
+        self.workspace_class = workspace_class or Workspace
         self.workspaces: dict[str, Workspace] = {}
 
     def workspace(self, key: str = DEFAULT) -> Workspace:
         if key not in self.workspaces:
-            self.workspaces[key] = Workspace(clock=self.clock, new_id=self.new_id)
+            self.workspaces[key] = self.workspace_class(clock=self.clock, new_id=self.new_id)
         return self.workspaces[key]
 
 

@@ -30,9 +30,15 @@ from calbot.contracts.rules import RULES_BY_ID
 from calbot.contracts.states import StateSetup, StateUnavailable
 from calbot.contracts.target import BOT, EVENT, EVENT_BOT, Target
 
+SERVER_ERROR_RULE = "robustness.no-5xx"
+
 
 class Skip(Exception):
     """The check cannot run here; the message says why."""
+
+
+class NoState(Skip):
+    """The check needs state (events) the target cannot be given."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +89,7 @@ class RunOptions:
     seed: int | None = None
     rate_limit_contract: bool = True
     strict: bool = False
+    require_state: bool = False
     nonce: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
 
@@ -111,7 +118,7 @@ class Context:
         try:
             body = self.states.create_event(kind, params)
         except StateUnavailable as exc:
-            raise Skip(str(exc)) from None
+            raise NoState(str(exc)) from None
         self.created.append(body["id"])
         return body
 
@@ -143,8 +150,9 @@ class Context:
         actual: Any = "",
         response: httpx.Response | None = None,
         signature: str = "",
+        rule: str | None = None,
     ) -> None:
-        """Record that the target broke this check's rule."""
+        """Record that the target broke this check's rule (or `rule`, when another one)."""
         exchanges, curl, operation = [], None, None
         if response is not None:
             exchanges = [self.target.exchange(response)]
@@ -153,7 +161,7 @@ class Context:
             operation = f"{op[0]} {op[1]}" if op else None
         self.findings.append(
             Finding(
-                rule=self.spec.rule,
+                rule=rule or self.spec.rule,
                 message=message,
                 expected=_show(expected),
                 actual=_show(actual),
@@ -174,6 +182,7 @@ class Context:
             actual=f"{response.status_code} {_excerpt(response)}",
             response=response,
             signature=f"{what}: status {response.status_code}",
+            rule=SERVER_ERROR_RULE if response.status_code >= 500 else None,
         )
         return False
 

@@ -120,8 +120,8 @@ class RunResult:
         statuses = {check.status for check in self.checks}
         if Status.FAILED in statuses or (self.strict and Status.WARNING in statuses):
             return Verdict.NON_CONFORMANT
-        if Status.ERROR in statuses or not self.checks:
-            return Verdict.ERROR
+        if Status.ERROR in statuses or not statuses & {Status.PASSED, Status.WARNING}:
+            return Verdict.ERROR  # something could not run, or nothing was verified at all
         return Verdict.CONFORMANT
 
     @property

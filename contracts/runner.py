@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
-from calbot.contracts.registry import REGISTRY, CheckSpec, Context, RunOptions, Skip
+from calbot.contracts.registry import REGISTRY, CheckSpec, Context, NoState, RunOptions, Skip
 from calbot.contracts.results import CheckResult, Level, RunResult, Status
 from calbot.contracts.states import StateSetup
 from calbot.contracts.target import EVENT, Target, TargetError
@@ -83,6 +83,9 @@ def run_check(
     try:
         with target.recording():
             spec.function(ctx)
+    except NoState as skip:
+        status = Status.ERROR if options.require_state else Status.SKIPPED
+        result.status, result.reason = status, str(skip)
     except Skip as skip:
         result.status, result.reason = Status.SKIPPED, str(skip)
     except TargetError as exc:

@@ -10,17 +10,11 @@ from typing import Any
 import click
 
 from calbot.contracts.curl import mask
-from calbot.contracts.registry import CheckSpec, RunOptions
+from calbot.contracts.registry import CheckSpec
 from calbot.contracts.results import CheckResult, RunResult, Status
-from calbot.contracts.states import GivenEvents, NoStates, ProviderStates, StateSetup
-from calbot.contracts.target import Target, TargetConfig, TargetError
+from calbot.contracts.target import TargetError
 from calbot.spec.throttles import RateLimit, RateLimitSyntaxError, parse_rate_limit
 
-# The built-in server runs with a short window so that the rate-limit contract (burst, then
-# wait Retry-After) takes seconds, not the documented minute. `calbot serve` keeps 600/60s.
-BUILTIN_BUDGET = RateLimit(200, 2.0)
-BUILTIN_LABEL = "built-in reference server (in-process)"
-BUILTIN_DISPLAY_URL = "http://127.0.0.1:8080"
 EXIT_COULD_NOT_RUN = 2
 SYMBOLS = {
     Status.PASSED: ("✓", "green"),
@@ -118,6 +112,11 @@ def _events(
 )
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
 @click.option(
+    "--require-state",
+    is_flag=True,
+    help="A contract that cannot get the events it needs is an error (exit 2), not a skip.",
+)
+@click.option(
     "--timeout",
     type=click.FloatRange(0.1),
     default=10.0,
@@ -139,6 +138,7 @@ def run(  # noqa: PLR0917 - click passes options positionally
     report_dir: Path,
     formats: str,
     strict: bool,
+    require_state: bool,
     timeout: float,
     quiet: bool,
 ) -> None:
@@ -146,43 +146,39 @@ def run(  # noqa: PLR0917 - click passes options positionally
 
     Exit 0 conformant, 1 non-conformant, 2 could not run.
     """
+    from calbot.conformance import Conformance, build, run_conformance
     from calbot.contracts.runner import all_checks, select
-    from calbot.contracts.runner import run as run_contracts
 
     wanted_formats = _formats(formats)
-    seed = seed if seed is not None else random.randrange(2**31)
-    if url is None:
-        target, states = _builtin(api_key, rate_limit, max_wait, timeout)
-    else:
-        target = Target(
-            TargetConfig(
-                base_url=url,
-                api_key=api_key,
-                rate_limit=rate_limit,
-                max_wait=max_wait,
-                timeout=timeout,
-            )
-        )
-        states = _states(target, state_url, events)
     names = contracts.split(",") if contracts else None
     try:
         select(all_checks(), names)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--contracts") from None
-    options = RunOptions(
-        max_examples=max_examples, seed=seed, rate_limit_contract=not no_rate_limit, strict=strict
+    options = Conformance(
+        url=url,
+        api_key=api_key,
+        state_url=state_url,
+        events=events,
+        rate_limit=rate_limit,
+        rate_limit_contract=not no_rate_limit,
+        max_wait=max_wait,
+        timeout=timeout,
+        contracts=names,
+        max_examples=max_examples,
+        seed=seed if seed is not None else random.randrange(2**31),
+        strict=strict,
+        require_state=require_state,
     )
+    target, states = build(options)
     secrets = target.secrets
-    click.echo(f"calbot run: {target.label} · seed {seed} · state: {states.description}")
+    click.echo(f"calbot run: {target.label} · seed {options.seed} · state: {states.description}")
+    target.close()
     try:
-        result = run_contracts(
-            target, states, options, contracts=names, progress=None if quiet else _progress(secrets)
-        )
+        result = run_conformance(options, progress=None if quiet else _progress(secrets))
     except TargetError as exc:
         click.echo(f"error: {mask(str(exc), secrets)}", err=True)
         sys.exit(EXIT_COULD_NOT_RUN)
-    finally:
-        target.close()
     _summary(result, secrets)
     _write(result, wanted_formats, report_dir, secrets)
     sys.exit(result.exit_code)
@@ -197,36 +193,6 @@ def _formats(text: str) -> list[str]:
             param_hint="--report",
         )
     return wanted
-
-
-def _builtin(
-    api_key: str | None, rate_limit: RateLimit | None, max_wait: float, timeout: float
-) -> tuple[Target, StateSetup]:
-    from calbot.server import ServerConfig, create_app
-
-    budget = rate_limit or BUILTIN_BUDGET
-    app = create_app(ServerConfig(api_keys=(api_key,) if api_key else (), rate_limit=budget))
-    config = TargetConfig(
-        app=app,
-        api_key=api_key,
-        rate_limit=budget,
-        max_wait=max_wait,
-        timeout=timeout,
-        display_url=BUILTIN_DISPLAY_URL,
-        label=f"{BUILTIN_LABEL}, budget {budget}",
-    )
-    target = Target(config)
-    from calbot.server import STATES_PATH
-
-    return target, ProviderStates(target, STATES_PATH)
-
-
-def _states(target: Target, state_url: str | None, events: dict[str, list[str]]) -> StateSetup:
-    if state_url:
-        return ProviderStates(target, state_url)
-    if events:
-        return GivenEvents(target, events)
-    return NoStates()
 
 
 def _progress(secrets: tuple[str, ...]) -> Any:

@@ -1,0 +1,81 @@
+"""The measure of calbot: it fails every mutant, naming the broken rule, and passes the real
+server — in-process and over real HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from calbot.conformance import BUILTIN_BUDGET, Conformance, run_conformance
+from calbot.contracts.results import RunResult, Status
+from calbot.server import ServerConfig, create_app, running
+
+from .catalogue import API_KEY, MUTANTS, Mutant
+
+SEED = 20261125
+
+
+def failing_rules(result: RunResult) -> set[str]:
+    return {
+        finding.rule
+        for check in result.checks
+        if check.status is Status.FAILED
+        for finding in check.findings
+    }
+
+
+def describe(result: RunResult) -> str:
+    lines = [f"verdict {result.verdict.value}"]
+    for check in result.checks:
+        if check.status is not Status.PASSED:
+            first = check.findings[0].message if check.findings else check.reason
+            lines.append(f"  {check.status.value:8} {check.id}: {first}")
+    return "\n".join(lines)
+
+
+def run_against(mutant: Mutant, **where: Any) -> RunResult:
+    """The default run, told the budget the server is configured with (as --rate-limit does)."""
+    options = Conformance(seed=SEED, rate_limit=BUILTIN_BUDGET, **where, **mutant.run_options)
+    return run_conformance(options)
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=[m.name for m in MUTANTS])
+def test_in_process_run_fails_the_mutant_naming_its_rule(mutant: Mutant) -> None:
+    result = run_against(mutant, app=mutant.app(), state_url="/_calbot/states")
+    assert result.exit_code == 1, describe(result)
+    assert mutant.rule in failing_rules(result), describe(result)
+    assert not [c for c in result.checks if c.status is Status.ERROR], describe(result)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mutant", MUTANTS, ids=[m.name for m in MUTANTS])
+def test_http_run_fails_the_mutant_naming_its_rule(mutant: Mutant) -> None:
+    with running(app=mutant.app()) as url:
+        result = run_against(mutant, url=url, state_url="/_calbot/states")
+    assert result.exit_code == 1, describe(result)
+    assert mutant.rule in failing_rules(result), describe(result)
+
+
+def test_the_real_server_passes_in_process() -> None:
+    result = run_conformance(Conformance(seed=SEED))
+    assert result.exit_code == 0, describe(result)
+    skipped = {c.id for c in result.checks if c.status is Status.SKIPPED}
+    assert skipped == {"errors::credentials-401"}, describe(result)
+
+
+@pytest.mark.slow
+def test_the_real_server_with_a_key_passes_over_http() -> None:
+    config = ServerConfig(api_keys=(API_KEY,), rate_limit=BUILTIN_BUDGET)
+    with running(app=create_app(config)) as url:
+        result = run_conformance(
+            Conformance(
+                url=url,
+                state_url="/_calbot/states",
+                api_key=API_KEY,
+                rate_limit=BUILTIN_BUDGET,
+                seed=SEED,
+            )
+        )
+    assert result.exit_code == 0, describe(result)
+    assert all(c.status is Status.PASSED for c in result.checks), describe(result)
