@@ -67,3 +67,26 @@ def credentials(ctx: Context) -> None:
             actual=401,
             response=bare,
         )
+
+
+@check("errors", "detail-bodies", rule="errors.bodies")
+def detail_bodies(ctx: Context) -> None:
+    """A 404 (and a 401, with a key) carries a JSON {"detail": "..."} body, as DRF answers."""
+    responses = [ctx.get_event(str(uuid.uuid4()))]
+    if ctx.target.config.api_key:
+        responses.append(ctx.target.send("GET", EVENT.format(id=uuid.uuid4()), auth=False))
+    for response in responses:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if response.status_code in (401, 404) and not (
+            isinstance(body, dict) and isinstance(body.get("detail"), str)
+        ):
+            ctx.fail(
+                f'the {response.status_code} body is not {{"detail": "..."}}',
+                expected='{"detail": "..."}',
+                actual=response.text[:300],
+                response=response,
+                signature=f"{response.status_code} body",
+            )

@@ -37,6 +37,9 @@ class Skip(Exception):
     """The check cannot run here; the message says why."""
 
 
+NEEDS_EVENTS = "needs events: "
+
+
 class NoState(Skip):
     """The check needs state (events) the target cannot be given."""
 
@@ -118,7 +121,7 @@ class Context:
         try:
             body = self.states.create_event(kind, params)
         except StateUnavailable as exc:
-            raise NoState(str(exc)) from None
+            raise NoState(f"{NEEDS_EVENTS}{exc}") from None
         self.created.append(body["id"])
         return body
 

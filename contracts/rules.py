@@ -121,6 +121,13 @@ RULES: tuple[Rule, ...] = (
         "recall-domain §5.1, §5.2",
     ),
     Rule(
+        "errors.bodies",
+        "errors",
+        "Error answers are JSON in Django REST Framework's shape: 404 and 401 as {detail}.",
+        Level.SHOULD,
+        "recall-domain §5.1 (inferred from DRF; not documented)",
+    ),
+    Rule(
         "robustness.no-5xx",
         "robustness",
         "No input makes the server answer 5xx.",

@@ -16,29 +16,31 @@ import httpx
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
-from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    rule,
+    run_state_machine_as_test,
+)
 
 from calbot.contracts.model import Outcome, Workspace
 from calbot.contracts.registry import Context, Skip, check
 from calbot.contracts.timestamps import parse_timestamp
+from calbot.contracts.validation import MAX_KEY_LENGTH
+from calbot.generators import bot_configs, dedup_keys
 from calbot.spec.meeting_urls import mismatches
 
 EVENT_KINDS = ("upcoming", "upcoming", "upcoming", "ended")
-KEYS = ("a", "b", "c")
-URLS = ("https://meet.google.com/xyz-abcd-efg", "https://zoom.us/j/123456789?pwd=calbot")
-CONFIGS = st.fixed_dictionaries(
-    {},
-    optional={
-        "bot_name": st.sampled_from(["Notes A", "Notes B"]),
-        "metadata": st.sampled_from([{}, {"team": "red"}, {"team": "blue", "x": None}]),
-        "meeting_url": st.sampled_from(URLS),
-    },
-)
-STEPS = 8
+KEYS = 3
+CONFIG_FIELDS = ("bot_name", "metadata", "recording_config", "automatic_leave", "variant", "chat")
+
+
+STEPS = 12
 # Requests the check may send in all (exploring and shrinking): against a real server paced at
 # its budget, an unbounded shrink could take minutes. Past it, examples do nothing and the
 # smallest failure seen so far is reported.
-REQUEST_BUDGET = 400
+REQUEST_BUDGET = 400  # plus PER_EXAMPLE for each example asked for
+PER_EXAMPLE = 16
 
 
 class Mismatch(AssertionError):
@@ -88,6 +90,7 @@ def _json(response: httpx.Response) -> Any:
 def make_machine(ctx: Context, log: list[Step], budget: Budget) -> type[RuleBasedStateMachine]:
     """A state machine class bound to this check's context (and a shared step log)."""
     runs = iter(range(1, 1_000_000))
+    configs = bot_configs(ctx.now())
 
     class ScheduleMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
@@ -97,6 +100,8 @@ def make_machine(ctx: Context, log: list[Step], budget: Budget) -> type[RuleBase
             self.oracle = Workspace(clock=ctx.now)
             self.events: list[str] = []
             self.bots: dict[str, str] = {}  # oracle bot id -> target bot id
+            self.keys: list[str] = []
+            self.sent: dict[str, list[Any]] = {name: [] for name in CONFIG_FIELDS}
             self.live = budget.spend(len(EVENT_KINDS))
             for kind in EVENT_KINDS if self.live else ():
                 body = ctx.event(kind)
@@ -130,14 +135,27 @@ def make_machine(ctx: Context, log: list[Step], budget: Budget) -> type[RuleBase
         def _label(self, index: int) -> str:
             return f"event {'ABCD'[index]} ({EVENT_KINDS[index]})"
 
-        @rule(event=st.integers(0, len(EVENT_KINDS) - 1), key=st.sampled_from(KEYS), config=CONFIGS)
-        def schedule(self, event: int, key: str, config: dict[str, Any]) -> None:
+        @initialize(keys=st.lists(dedup_keys(), min_size=KEYS, max_size=KEYS, unique_by=str.strip))
+        def pick_keys(self, keys: list[str]) -> None:
+            """This run's keys: documented recipes and adversarial ones, made unique to the run."""
+            prefix = f"calbot-{ctx.options.nonce}-sm{self.run}-"
+            room = MAX_KEY_LENGTH - len(prefix)
+            self.keys = list(dict.fromkeys(prefix + key[-room:] for key in keys))
+
+        @rule(
+            event=st.integers(0, len(EVENT_KINDS) - 1), key=st.integers(0, KEYS - 1), config=configs
+        )
+        def schedule(self, event: int, key: int, config: dict[str, Any]) -> None:
             if not self._go():
                 return
-            full_key = f"calbot-{ctx.options.nonce}-sm{self.run}-{key}"
+            full_key = self.keys[key % len(self.keys)]
             body = {"deduplication_key": full_key, "bot_config": config}
+            for name in CONFIG_FIELDS:
+                if name in config:
+                    self.sent[name].append(config[name])
             response = ctx.schedule(self.events[event], body)
-            self._log(f"schedule {self._label(event)} key {key!r} bot_config {config}", response)
+            shown = full_key if len(full_key) < 80 else f"{full_key[:60]}…({len(full_key)} chars)"
+            self._log(f"schedule {self._label(event)} key {shown!r} bot_config {config}", response)
             self._compare_event(response, self.oracle.schedule(self.events[event], body))
 
         @rule(event=st.integers(0, len(EVENT_KINDS) - 1))
@@ -190,7 +208,11 @@ def make_machine(ctx: Context, log: list[Step], budget: Budget) -> type[RuleBase
             for item, model in zip(got, want, strict=True):
                 if not isinstance(item, dict):
                     raise self._mismatch("a bots[] item is not an object", model, item)
-                for name in ("deduplication_key", "meeting_url"):
+                if str(item.get("deduplication_key")).strip() != model["deduplication_key"].strip():
+                    raise self._mismatch(
+                        "bots[].deduplication_key differs from the model's", model, item
+                    )
+                for name in ("meeting_url",):
                     if item.get(name) != model[name]:
                         raise self._mismatch(f"bots[].{name} differs from the model's", model, item)
                 self._same_bot(model["bot_id"], item.get("bot_id"))
@@ -241,12 +263,13 @@ def make_machine(ctx: Context, log: list[Step], budget: Budget) -> type[RuleBase
                 if name in config and body.get(name) != config[name]:
                     message = f"the bot's {name} is not the latest config's"
                     raise self._mismatch(message, config[name], body.get(name))
-            if "bot_name" not in config and body.get("bot_name") in ("Notes A", "Notes B"):
-                message = "the bot kept a bot_name the latest config dropped (merged)"
-                raise self._mismatch(message, "the default name", body.get("bot_name"))
-            if "metadata" not in config and body.get("metadata"):
-                message = "the bot kept metadata the latest config dropped (merged)"
-                raise self._mismatch(message, "no metadata", body.get("metadata"))
+            for name in CONFIG_FIELDS:
+                earlier = self.sent[name]
+                if name not in config and body.get(name) and body.get(name) in earlier:
+                    message = (
+                        f"the bot kept {name} from an earlier bot_config (merged, not replaced)"
+                    )
+                    raise self._mismatch(message, f"no {name} from earlier configs", body.get(name))
 
     return ScheduleMachine
 
@@ -256,10 +279,10 @@ def model_agreement(ctx: Context) -> None:
     """Random schedule/unschedule/read sequences give the answers the model gives."""
     ctx.event()  # fail fast (skip) when events cannot be created
     log: list[Step] = []
-    budget = Budget()
+    budget = Budget(left=REQUEST_BUDGET + PER_EXAMPLE * ctx.options.max_examples)
     machine = make_machine(ctx, log, budget)
     config = settings(
-        max_examples=max(5, ctx.options.max_examples // 2),
+        max_examples=max(5, ctx.options.max_examples),
         stateful_step_count=STEPS,
         deadline=None,
         database=None,

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from calbot.contracts.curl import mask
-from calbot.contracts.registry import CheckSpec
+from calbot.contracts.registry import NEEDS_EVENTS, CheckSpec
 from calbot.contracts.results import CheckResult, RunResult, Status
 from calbot.contracts.target import TargetError
 from calbot.spec.throttles import RateLimit, RateLimitSyntaxError, parse_rate_limit
@@ -221,6 +221,12 @@ def _summary(result: RunResult, secrets: tuple[str, ...]) -> None:
         click.style(f"{result.verdict.value.upper()}", fg=colour, bold=True)
         + f" · {', '.join(parts)} · {result.duration:.1f}s"
     )
+    stateless = [c for c in result.checks if (c.reason or "").startswith(NEEDS_EVENTS)]
+    if stateless:
+        click.echo(
+            click.style(f"  {len(stateless)} checks got no events to work on", fg="yellow")
+            + " (give --state-url or --event KIND=ID; --require-state makes this an error)"
+        )
     failing = [check for check in result.checks if check.status in (Status.FAILED, Status.WARNING)]
     for check_result in failing[:20]:
         for finding in check_result.findings[:3]:

@@ -9,7 +9,7 @@ import pytest
 
 from calbot.conformance import BUILTIN_BUDGET, Conformance, run_conformance
 from calbot.contracts.results import RunResult, Status
-from calbot.server import ServerConfig, create_app, running
+from calbot.server import Handler, Request, Response, ServerConfig, create_app, running
 
 from .catalogue import API_KEY, MUTANTS, Mutant
 
@@ -79,3 +79,27 @@ def test_the_real_server_with_a_key_passes_over_http() -> None:
         )
     assert result.exit_code == 0, describe(result)
     assert all(c.status is Status.PASSED for c in result.checks), describe(result)
+
+
+def _plain_404(request: Request, following: Handler) -> Response:
+    response = following(request)
+    if response.status == 404:
+        return Response(404, {"error": "missing"})
+    return response
+
+
+def test_a_should_level_break_is_a_warning_and_fails_only_under_strict() -> None:
+    app = create_app(ServerConfig(rate_limit=BUILTIN_BUDGET, hooks=(_plain_404,)))
+    options = dict(
+        app=app,
+        state_url="/_calbot/states",
+        seed=SEED,
+        rate_limit=BUILTIN_BUDGET,
+        contracts=["errors"],
+    )
+    result = run_conformance(Conformance(**options))  # type: ignore[arg-type]
+    warned = {c.id for c in result.checks if c.status is Status.WARNING}
+    assert warned == {"errors::detail-bodies"}, describe(result)
+    assert result.exit_code == 0
+    strict = run_conformance(Conformance(**options, strict=True))  # type: ignore[arg-type]
+    assert strict.exit_code == 1
