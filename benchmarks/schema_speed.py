@@ -85,7 +85,7 @@ def st_run(url: str, examples: int) -> None:
 
 
 def measure(
-    name: str, tool: object, url: str, counter: Counting, examples: int, repeat: int
+    name: str, tool: object, url: str, counter: Counting, *, examples: int, repeat: int
 ) -> None:
     rates, cases, ok_share = [], 0, 0.0
     for _ in range(repeat):
