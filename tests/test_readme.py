@@ -15,7 +15,8 @@ def readme_commands() -> list[str]:
 def test_readme_has_a_main_job_and_a_test_command() -> None:
     main_job, tests = readme_commands()
     assert main_job.startswith("python3 -m venv .venv") and ".venv/bin/calbot " in main_job
-    assert tests.startswith("python3 -m venv .venv") and tests.endswith(".venv/bin/pytest")
+    assert tests.startswith("python3 -m venv .venv")
+    assert tests.endswith(".venv/bin/pytest -n auto")
 
 
 def test_ci_runs_the_readme_test_command_verbatim() -> None:
