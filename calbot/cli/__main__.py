@@ -1,0 +1,5 @@
+"""`python -m calbot.cli`: the same as the `calbot` command."""
+
+from calbot.cli import main
+
+main()

@@ -1,0 +1,61 @@
+"""`calbot run --url --state-url` against `calbot serve` in another process, end to end."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CALBOT = [sys.executable, "-m", "calbot.cli"]
+KEY = "sk_two_processes"
+
+
+@pytest.fixture
+def served() -> Iterator[str]:
+    server = subprocess.Popen(
+        [*CALBOT, "serve", "--port", "0", "--rate-limit", "100/1s", "--api-key", KEY],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        found = re.search(r"http://127\.0\.0\.1:\d+", line)
+        assert found, line
+        yield found.group(0)
+    finally:
+        server.terminate()
+        assert server.wait(timeout=10) == 0
+
+
+@pytest.mark.slow
+def test_run_passes_the_served_reference_server(served: str, tmp_path: Path) -> None:
+    command = [
+        *CALBOT,
+        "run",
+        "--url",
+        served,
+        "--state-url",
+        "/_calbot/states",
+        "--api-key",
+        KEY,
+        "--rate-limit",
+        "100/1s",
+        "--seed",
+        "5",
+        "--report",
+        "json",
+        "--report-dir",
+        str(tmp_path),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads((tmp_path / "calbot-result.json").read_text())
+    assert result["verdict"] == "conformant"
+    assert {c["status"] for c in result["checks"]} == {"passed"}
+    assert KEY not in done.stdout + done.stderr
