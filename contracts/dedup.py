@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from calbot.contracts.registry import Context, check
-from calbot.contracts.steps import bot_ids, only_bot_id, read_event, schedule_ok
+from calbot.contracts.steps import bot_ids, only_bot_id, read_event, schedule_ok, schedule_pair
 
 
 @check("dedup", "same-key-same-bot", rule="dedup.shared-bot")
 def same_key_same_bot(ctx: Context) -> None:
     """Two events scheduled with the same deduplication_key show the same bot_id."""
-    first, second = ctx.event(), ctx.event()
     key = ctx.key("shared")
-    a = schedule_ok(ctx, first["id"], {"deduplication_key": key, "bot_config": {}}, "schedule 1")
-    b = schedule_ok(ctx, second["id"], {"deduplication_key": key, "bot_config": {}}, "schedule 2")
-    if a is None or b is None:
+    pair = schedule_pair(ctx, key)
+    if pair is None:
         return
+    a, b = pair
     bot_a, bot_b = only_bot_id(ctx, a, "first event"), only_bot_id(ctx, b, "second event")
     if bot_a and bot_b and bot_a != bot_b:
         ctx.fail(
@@ -22,7 +21,7 @@ def same_key_same_bot(ctx: Context) -> None:
             expected=f"the same bot_id on both events (key {key!r})",
             actual={"first": bot_a, "second": bot_b},
         )
-    again = read_event(ctx, first["id"], "read the first event again")
+    again = read_event(ctx, a["id"], "read the first event again")
     if again is not None and bot_a and bot_ids(again) != [bot_a]:
         ctx.fail(
             "the first event lost its bot when a second event joined it",

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from calbot.contracts.registry import Context, check
-from calbot.contracts.steps import bot_ids, only_bot_id, read_bot, read_event, schedule_ok
+from calbot.contracts.steps import (
+    bot_ids,
+    only_bot_id,
+    read_bot,
+    read_event,
+    schedule_ok,
+    schedule_pair,
+)
 
 
 def _unschedule_ok(ctx: Context, event_id: str, what: str) -> None:
@@ -48,12 +55,11 @@ def idempotent(ctx: Context) -> None:
 @check("delete", "shared-bot-survives", rule="delete.unschedule")
 def shared_bot_survives(ctx: Context) -> None:
     """Unscheduling one of two events that share a bot keeps the bot for the other."""
-    first, second = ctx.event(), ctx.event()
-    key = ctx.key("shared")
-    a = schedule_ok(ctx, first["id"], {"deduplication_key": key, "bot_config": {}}, "schedule 1")
-    b = schedule_ok(ctx, second["id"], {"deduplication_key": key, "bot_config": {}}, "schedule 2")
-    if a is None or b is None:
+    pair = schedule_pair(ctx, ctx.key("shared"))
+    if pair is None:
         return
+    first, b = pair
+    second = b
     shared = only_bot_id(ctx, b, "second event")
     if shared is None:
         return

@@ -53,3 +53,13 @@ def read_bot(ctx: Context, bot_id: str, what: str) -> dict[str, Any] | None:
     if not ctx.expect_status(response, 200, what):
         return None
     return ctx.json_object(response, what)
+
+
+def schedule_pair(ctx: Context, key: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """Two fresh events scheduled with one key: their answers, or None (findings recorded)."""
+    answers = []
+    for number in (1, 2):
+        body = {"deduplication_key": key, "bot_config": {}}
+        answers.append(schedule_ok(ctx, ctx.event()["id"], body, f"schedule event {number}"))
+    first, second = answers
+    return (first, second) if first is not None and second is not None else None

@@ -23,22 +23,12 @@ from urllib.parse import quote
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from calbot.spec.meeting_urls import PLATFORMS, MeetingUrl
+from calbot.spec.meeting_urls import PLATFORMS, TEAMS_FIELDS, MeetingUrl
 
 __all__ = ["meeting_url_strings", "meeting_urls"]
 
 _LOWER = string.ascii_lowercase
 _ALNUM = string.ascii_letters + string.digits
-_TEAMS_FIELDS = (
-    "meeting_id",
-    "meeting_password",
-    "organizer_id",
-    "tenant_id",
-    "message_id",
-    "thread_id",
-    "business_meeting_id",
-    "business_meeting_password",
-)
 
 
 def _digits(low: int, high: int) -> SearchStrategy[str]:
@@ -130,7 +120,7 @@ def _meet() -> SearchStrategy[tuple[str, MeetingUrl]]:
 
 
 def _teams_object(platform: str, **values: str | None) -> MeetingUrl:
-    result: MeetingUrl = dict.fromkeys(_TEAMS_FIELDS)
+    result: MeetingUrl = dict.fromkeys(TEAMS_FIELDS)
     result.update(values)
     result["platform"] = platform
     return result

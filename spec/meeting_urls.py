@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, unquote
 
 __all__ = [
     "PLATFORMS",
+    "TEAMS_FIELDS",
     "MeetingUrl",
     "example_urls",
     "mismatches",
@@ -48,7 +49,7 @@ PLATFORMS: tuple[str, ...] = (
 # work the regexes below can do on hostile input.
 _MAX_URL_LENGTH = 8192
 
-_TEAMS_FIELDS: tuple[str, ...] = (
+TEAMS_FIELDS: tuple[str, ...] = (
     "meeting_id",
     "meeting_password",
     "organizer_id",
@@ -275,7 +276,7 @@ def _parse_meet(url: str) -> MeetingUrl | None:
 
 
 def _teams(platform: str, **values: str | None) -> MeetingUrl:
-    result: MeetingUrl = dict.fromkeys(_TEAMS_FIELDS)
+    result: MeetingUrl = dict.fromkeys(TEAMS_FIELDS)
     result.update(values)
     result["platform"] = platform
     return result
