@@ -227,7 +227,7 @@ def _server_error_on_unicode(request: Request, following: Handler) -> Response:
     """A 500 for a valid schedule whose JSON carries any non-ASCII text."""
     try:
         body = json.loads(request.body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return following(request)
     response = following(request)
     if request.method == "POST" and response.status == 200 and _has_non_ascii(body):
