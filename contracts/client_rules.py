@@ -12,6 +12,7 @@ workspace. Times are the server's clock; `+1.204s` is counted from the ledger's 
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -184,10 +185,9 @@ def check_ledger(
     ledger = _Ledger(records)
     results = []
     for rule in CLIENT_RULES:
-        check, untested = _CHECKS[rule.id]
-        area, name = rule.area, rule.id.removeprefix("client.")
+        name, check, untested = _CHECKS[rule.id]
         result = CheckResult(
-            area, name, rule.id, rule.level, Status.PASSED, rule.text, started_at=ledger.origin
+            rule.area, name, rule.id, rule.level, Status.PASSED, rule.text, started_at=ledger.origin
         )
         if rule.id in options.ignore:
             result.status, result.reason = Status.SKIPPED, "ignored (relaxed for this run)"
@@ -272,7 +272,7 @@ def _retry_after(ledger: _Ledger, options: ClientRuleOptions) -> Findings:
         if scope in blocked:
             until, throttled = blocked[scope]
             if now < until - _EARLY_TOLERANCE:
-                wait = until - ledger.seconds(throttled)
+                window = until - ledger.seconds(throttled)
                 findings.append(
                     ledger.finding(
                         "client.retry-after",
@@ -280,17 +280,17 @@ def _retry_after(ledger: _Ledger, options: ClientRuleOptions) -> Findings:
                         f"sent {now - ledger.seconds(throttled):.3f} s after the 429 of "
                         f"#{throttled.seq}, which said Retry-After: {throttled.retry_after}",
                         expected=f"no {record.operation} request until +{until:.3f}s "
-                        f"({wait:g} s after the 429)",
+                        f"({window:g} s after the 429)",
                         actual=f"sent at +{now:.3f}s, {until - now:.3f} s early",
                         signature="sent before Retry-After",
                         related=[throttled],
                     )
                 )
         if record.status == 429:
-            wait = parse_retry_after(record.retry_after, record.time)
-            if wait is not None:
+            delay = parse_retry_after(record.retry_after, record.time)
+            if delay is not None:
                 exercised = True
-                until = now + wait
+                until = now + delay
                 if scope not in blocked or blocked[scope][0] < until:
                     blocked[scope] = (until, record)
     return findings if exercised else None
@@ -351,11 +351,7 @@ def _no_tight_loop(ledger: _Ledger, options: ClientRuleOptions) -> Findings:
             start = times[index]
             if start < quiet_until:
                 continue
-            burst = [
-                later
-                for later, when in zip(records[index + 1 :], times[index + 1 :], strict=True)
-                if when <= start + period
-            ]
+            burst = records[index + 1 : bisect_right(times, start + period, lo=index + 1)]
             if len(burst) > limit:
                 quiet_until = start + period
                 span = f"+{times[index + 1]:.3f}s to +{ledger.seconds(burst[-1]):.3f}s"
@@ -531,36 +527,46 @@ def _dropped(before: Sequence[str], after: Sequence[str]) -> list[str]:
     return sorted(path for path in gone if path.rpartition(".")[0] not in gone)
 
 
-_CHECKS: dict[str, tuple[Callable[[_Ledger, ClientRuleOptions], Findings], str]] = {
+_Check = Callable[[_Ledger, ClientRuleOptions], Findings]
+
+# rule id -> (check name, check, why the ledger may not exercise it)
+_CHECKS: dict[str, tuple[str, _Check, str]] = {
     "client.request-conforms": (
+        "conforms",
         _request_conforms,
         "no schedule request (POST /api/v2/calendar-events/{id}/bot/) was made",
     ),
     "client.retry-after": (
+        "retry-after",
         _retry_after,
         "no request was answered 429 with a Retry-After (inject one: "
         "calbot_server.fail_next(status=429) or --fault 429)",
     ),
     "client.retries-throttled": (
+        "throttled-retried",
         _retries_throttled,
         "no schedule or unschedule was answered 429",
     ),
-    "client.no-tight-loop": (_no_tight_loop, "no request was answered 429 or 5xx"),
+    "client.no-tight-loop": ("no-tight-loop", _no_tight_loop, "no request was answered 429 or 5xx"),
     "client.ended-not-retried": (
+        "not-retried",
         _ended_not_retried,
         "no schedule was refused because its event had ended (schedule on an ended event, "
         "or inject one: --fault ended)",
     ),
     "client.retries-transient": (
+        "transient-retried",
         _retries_transient,
         "no schedule or unschedule was answered 409, 502, 503, 504 or 507",
     ),
-    "client.dedup-stable-key": (_dedup_stable_key, "no event was scheduled twice"),
+    "client.dedup-stable-key": ("stable-key", _dedup_stable_key, "no event was scheduled twice"),
     "client.dedup-same-meeting": (
+        "same-meeting",
         _dedup_same_meeting,
         "no two events with the same start time and meeting URL were scheduled",
     ),
     "client.override-full-config": (
+        "full-config",
         _override_full_config,
         "no event was re-scheduled after a successful schedule",
     ),

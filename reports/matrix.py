@@ -2,7 +2,8 @@
 
 A check cites its own rule and the rule of each of its findings. Rules are grouped by area
 in catalogue order; rules no check cited are listed as not tested, and rules cited but not in
-the catalogue come last, under "other".
+the catalogue come last, under "other". A server run uses the server rules (`RULES`), a client
+run the client rules (`CLIENT_RULES`): `catalogue(result.kind)`.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from calbot.contracts.client_rules import CLIENT_RULES
 from calbot.contracts.results import CheckResult, Level, Status
-from calbot.contracts.rules import RULES, RULES_BY_ID
+from calbot.contracts.rules import RULES, Rule
 
 # The worst status among the checks citing a rule decides the row's colour.
 _WORST_FIRST = (Status.FAILED, Status.ERROR, Status.WARNING, Status.PASSED, Status.SKIPPED)
@@ -39,14 +41,19 @@ class MatrixArea:
     rows: list[MatrixRow]
 
 
-def rule_matrix(checks: Sequence[CheckResult]) -> list[MatrixArea]:
-    rows = {rule.id: MatrixRow(rule.id, rule.level, rule.text) for rule in RULES}
+def catalogue(kind: str) -> tuple[Rule, ...]:
+    """The rules a run of `kind` ("server" or "client") is measured against."""
+    return CLIENT_RULES if kind == "client" else RULES
+
+
+def rule_matrix(checks: Sequence[CheckResult], rules: Sequence[Rule] = RULES) -> list[MatrixArea]:
+    rows = {rule.id: MatrixRow(rule.id, rule.level, rule.text) for rule in rules}
     areas: dict[str, list[MatrixRow]] = {}
-    for rule in RULES:
+    for rule in rules:
         areas.setdefault(rule.area, []).append(rows[rule.id])
     for check in checks:
         for rule_id in dict.fromkeys([check.rule, *(f.rule for f in check.findings)]):
-            if rule_id not in RULES_BY_ID and rule_id not in rows:
+            if rule_id not in rows:
                 rows[rule_id] = MatrixRow(rule_id, check.level, "(not in calbot's catalogue)")
                 areas.setdefault("other", []).append(rows[rule_id])
             rows[rule_id].counts[check.status] += 1

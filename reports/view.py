@@ -20,7 +20,7 @@ from calbot.contracts.results import (
     group_findings,
 )
 from calbot.reports.filters import plural
-from calbot.reports.matrix import MatrixArea, rule_matrix
+from calbot.reports.matrix import MatrixArea, catalogue, rule_matrix
 
 # Sections in the order a reader needs them: what broke first.
 PROBLEMS = (Status.FAILED, Status.ERROR, Status.WARNING)
@@ -122,7 +122,7 @@ def prepare(result: RunResult) -> Prepared:
         groups = group_findings(check.findings)
         total = sum(group.count for group in groups)
         checks.append(CheckView(check, _anchor(index, check), groups, groups, total))
-    return Prepared(result, checks, rule_matrix(result.checks))
+    return Prepared(result, checks, rule_matrix(result.checks, catalogue(result.kind)))
 
 
 def build_view(result: RunResult | Prepared, limits: Limits = Limits()) -> ReportView:

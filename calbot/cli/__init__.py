@@ -12,6 +12,7 @@ from calbot import __version__
 
 # name -> (module, attribute); each module holds one command or group.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "client-report": ("calbot.cli.client_report_cmd", "client_report"),
     "report": ("calbot.cli.report_cmd", "report"),
     "run": ("calbot.cli.run_cmd", "run"),
     "spec": ("calbot.cli.spec_cmd", "spec"),

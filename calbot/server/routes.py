@@ -71,3 +71,15 @@ def canonical_id(segment: str) -> str | None:
         return str(uuid.UUID(segment))
     except ValueError:
         return None
+
+
+def operation_of(method: str, path: str) -> tuple[Operation, str | None] | None:
+    """The rate-limited operation a request addresses, with its canonical id; None if none."""
+    found = resolve(path)
+    if found is None:
+        return None
+    route, segment = found
+    operation = route.methods.get(method)
+    if operation is None:
+        return None
+    return operation, canonical_id(segment)
