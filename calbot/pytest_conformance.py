@@ -162,17 +162,12 @@ def _contracts(text: str | None) -> list[str] | None:
 
 
 def _events(values: Sequence[str]) -> dict[str, list[str]]:
-    from calbot.contracts.events import EVENT_KINDS
+    from calbot.contracts.events import parse_event_ids
 
-    found: dict[str, list[str]] = {}
-    for value in values:
-        kind, sep, event_id = value.partition("=")
-        if not sep or kind not in EVENT_KINDS or not event_id:
-            raise pytest.UsageError(
-                f"--calbot-event {value!r}: use KIND=ID with KIND one of {', '.join(EVENT_KINDS)}"
-            )
-        found.setdefault(kind, []).append(event_id)
-    return found
+    try:
+        return parse_event_ids(values)
+    except ValueError as exc:
+        raise pytest.UsageError(f"--calbot-event {exc}") from None
 
 
 # --- results as data (they travel from xdist workers to the controller) ------------------------

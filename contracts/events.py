@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,3 +37,14 @@ def event_params(
         "platform": platform,
         "is_deleted": kind == "deleted",
     }
+
+
+def parse_event_ids(values: Iterable[str]) -> dict[str, list[str]]:
+    """`KIND=ID` pairs (existing events given by the user) by kind; ValueError when malformed."""
+    found: dict[str, list[str]] = {}
+    for value in values:
+        kind, sep, event_id = value.partition("=")
+        if not sep or kind not in EVENT_KINDS or not event_id:
+            raise ValueError(f"{value!r}: use KIND=ID with KIND one of {', '.join(EVENT_KINDS)}")
+        found.setdefault(kind, []).append(event_id)
+    return found

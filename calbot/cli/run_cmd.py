@@ -39,17 +39,12 @@ def _rate_limit(
 def _events(
     _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
 ) -> dict[str, list[str]]:
-    from calbot.contracts.events import EVENT_KINDS
+    from calbot.contracts.events import parse_event_ids
 
-    found: dict[str, list[str]] = {}
-    for value in values:
-        kind, sep, event_id = value.partition("=")
-        if not sep or kind not in EVENT_KINDS or not event_id:
-            raise click.BadParameter(
-                f"{value!r}: use KIND=ID with KIND one of {', '.join(EVENT_KINDS)}"
-            )
-        found.setdefault(kind, []).append(event_id)
-    return found
+    try:
+        return parse_event_ids(values)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.command()

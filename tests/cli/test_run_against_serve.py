@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-CALBOT = [sys.executable, "-m", "calbot.cli"]
+CALBOT = [sys.executable, "-P", "-m", "calbot"]  # -P: the installed package, not ./calbot
 KEY = "sk_two_processes"
 
 

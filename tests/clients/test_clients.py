@@ -249,7 +249,7 @@ def test_an_async_client_in_process(calbot_server: ClientServer) -> None:
 
 # --- through `calbot serve --record` and `calbot client-report` ---------------------------------
 
-SERVE = [sys.executable, "-m", "calbot", "serve", "--port", "0", "--api-key", API_KEY]
+SERVE = [sys.executable, "-P", "-m", "calbot", "serve", "--port", "0", "--api-key", API_KEY]
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from calbot.cli import cli
 from calbot.server import bind
 
 LINE = re.compile(r"^calbot reference server listening on (http://127\.0\.0\.1:\d+)\n$")
-COMMAND = [sys.executable, "-c", "from calbot.cli import main; main()", "serve"]
+COMMAND = [sys.executable, "-P", "-m", "calbot", "serve"]  # -P: never the source tree
 
 
 @contextmanager
