@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from calbot.cli.reporting import EXIT_COULD_NOT_RUN, report_options, write_reports_or_exit
+
 if TYPE_CHECKING:
     from calbot.contracts.results import RunResult
 
-EXIT_COULD_NOT_RUN = 2
 SYMBOLS = {"passed": "✓", "failed": "✗", "warning": "!", "skipped": "-", "error": "E"}
 COLOURS = {"passed": "green", "failed": "red", "warning": "yellow", "skipped": "bright_black"}
 
@@ -23,20 +24,7 @@ def _fail(message: str) -> NoReturn:
 
 @click.command("client-report")
 @click.argument("ledger_file", metavar="LEDGER.jsonl", type=click.Path(path_type=Path))
-@click.option(
-    "--report-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("calbot-report"),
-    show_default=True,
-    help="Where to write the reports.",
-)
-@click.option(
-    "--report",
-    "formats",
-    default="html,md,junit,json",
-    show_default=True,
-    help="Report formats: any of html, md, junit, json.",
-)
+@report_options
 @click.option("--strict", is_flag=True, help="Warnings (SHOULD rules) fail the run too.")
 @click.option(
     "--tight-loop",
@@ -58,7 +46,7 @@ def _fail(message: str) -> NoReturn:
 def client_report(  # noqa: PLR0917 - click passes options positionally
     ledger_file: Path,
     report_dir: Path,
-    formats: str,
+    formats: list[str],
     strict: bool,
     tight_loop: str,
     ignored: tuple[str, ...],
@@ -76,7 +64,6 @@ def client_report(  # noqa: PLR0917 - click passes options positionally
     from calbot.contracts.ledger import LedgerError, read_ledger
     from calbot.spec.throttles import RateLimitSyntaxError, parse_rate_limit
 
-    wanted = _formats(formats)
     try:
         options = ClientRuleOptions(parse_rate_limit(tight_loop), frozenset(ignored))
     except RateLimitSyntaxError as exc:
@@ -96,19 +83,8 @@ def client_report(  # noqa: PLR0917 - click passes options positionally
     if not any(record.operation for record in records):
         click.echo(f"note: {ledger_file} holds no API request: did the client run?", err=True)
     _summary(result, quiet)
-    _write(result, wanted, report_dir)
+    write_reports_or_exit(result, formats, report_dir)
     sys.exit(result.exit_code)
-
-
-def _formats(text: str) -> list[str]:
-    wanted = [name.strip() for name in text.split(",") if name.strip()]
-    unknown = sorted(set(wanted) - {"html", "md", "junit", "json"})
-    if unknown or not wanted:
-        raise click.BadParameter(
-            f"unknown format {', '.join(unknown) or '(none)'}; use html, md, junit, json",
-            param_hint="--report",
-        )
-    return wanted
 
 
 def _summary(result: RunResult, quiet: bool) -> None:
@@ -130,14 +106,3 @@ def _summary(result: RunResult, quiet: bool) -> None:
     if result.findings():
         click.echo("")
         click.echo(describe_violations(result.checks))
-
-
-def _write(result: RunResult, formats: list[str], report_dir: Path) -> None:
-    from calbot.reports.render import write_reports
-
-    try:
-        written = write_reports(result, formats, report_dir)
-    except OSError as exc:
-        _fail(f"cannot write the report to {report_dir}: {exc.strerror or exc}")
-    for path in written.values():
-        click.echo(f"  wrote {path}")

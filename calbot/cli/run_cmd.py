@@ -9,13 +9,13 @@ from typing import Any
 
 import click
 
+from calbot.cli.reporting import EXIT_COULD_NOT_RUN, report_options, write_reports_or_exit
 from calbot.contracts.curl import mask
 from calbot.contracts.registry import NEEDS_EVENTS, CheckSpec
 from calbot.contracts.results import CheckResult, RunResult, Status
 from calbot.contracts.target import TargetError
 from calbot.spec.throttles import RateLimit, RateLimitSyntaxError, parse_rate_limit
 
-EXIT_COULD_NOT_RUN = 2
 SYMBOLS = {
     Status.PASSED: ("✓", "green"),
     Status.FAILED: ("✗", "red"),
@@ -91,20 +91,7 @@ def _events(
     help="Generated examples per operation and mode (schema) and state-machine runs.",
 )
 @click.option("--seed", type=int, help="Seed for generated data (default: random, printed).")
-@click.option(
-    "--report-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("calbot-report"),
-    show_default=True,
-    help="Where to write the reports.",
-)
-@click.option(
-    "--report",
-    "formats",
-    default="html,md,junit,json",
-    show_default=True,
-    help="Report formats: any of html, md, junit, json.",
-)
+@report_options
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
 @click.option(
     "--require-state",
@@ -131,7 +118,7 @@ def run(  # noqa: PLR0917 - click passes options positionally
     max_examples: int,
     seed: int | None,
     report_dir: Path,
-    formats: str,
+    formats: list[str],
     strict: bool,
     require_state: bool,
     timeout: float,
@@ -144,7 +131,6 @@ def run(  # noqa: PLR0917 - click passes options positionally
     from calbot.conformance import Conformance, build, run_conformance
     from calbot.contracts.runner import all_checks, select
 
-    wanted_formats = _formats(formats)
     names = contracts.split(",") if contracts else None
     try:
         select(all_checks(), names)
@@ -175,19 +161,8 @@ def run(  # noqa: PLR0917 - click passes options positionally
         click.echo(f"error: {mask(str(exc), secrets)}", err=True)
         sys.exit(EXIT_COULD_NOT_RUN)
     _summary(result, secrets)
-    _write(result, wanted_formats, report_dir, secrets)
+    write_reports_or_exit(result, formats, report_dir, secrets)
     sys.exit(result.exit_code)
-
-
-def _formats(text: str) -> list[str]:
-    wanted = [name.strip() for name in text.split(",") if name.strip()]
-    unknown = sorted(set(wanted) - {"html", "md", "junit", "json"})
-    if unknown or not wanted:
-        raise click.BadParameter(
-            f"unknown format {', '.join(unknown) or '(none)'}; use html, md, junit, json",
-            param_hint="--report",
-        )
-    return wanted
 
 
 def _progress(secrets: tuple[str, ...]) -> Any:
@@ -228,17 +203,3 @@ def _summary(result: RunResult, secrets: tuple[str, ...]) -> None:
             click.echo(
                 f"  {check_result.id} [{finding.rule}] {mask(finding.message, secrets)}"[:240]
             )
-
-
-def _write(
-    result: RunResult, formats: list[str], report_dir: Path, secrets: tuple[str, ...]
-) -> None:
-    from calbot.reports.render import write_reports
-
-    try:
-        written = write_reports(result, formats, report_dir, secrets=secrets)
-    except OSError as exc:
-        click.echo(f"error: cannot write the report to {report_dir}: {exc.strerror}", err=True)
-        sys.exit(EXIT_COULD_NOT_RUN)
-    for path in written.values():
-        click.echo(f"  wrote {path}")
