@@ -375,16 +375,7 @@ class Runner:
 
 
 def _not_run(spec: CheckSpec, reason: str) -> CheckResult:
-    return CheckResult(
-        contract=spec.contract,
-        name=spec.name,
-        rule=spec.rule,
-        level=spec.level,
-        status=Status.ERROR,
-        description=spec.description,
-        reason=reason,
-        started_at=datetime.now(UTC),
-    )
+    return spec.result(Status.ERROR, reason)
 
 
 # --- collection tree --------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 
 from calbot.contracts.events import event_params
-from calbot.contracts.results import Finding, Level
+from calbot.contracts.results import CheckResult, Finding, Level, Status
 from calbot.contracts.rules import RULES_BY_ID
 from calbot.contracts.states import StateSetup, StateUnavailable
 from calbot.contracts.target import BOT, EVENT, EVENT_BOT, Target
@@ -61,6 +61,19 @@ class CheckSpec:
     @property
     def level(self) -> Level:
         return RULES_BY_ID[self.rule].level
+
+    def result(self, status: Status, reason: str | None = None) -> CheckResult:
+        """A result for this check with no findings yet, started now."""
+        return CheckResult(
+            contract=self.contract,
+            name=self.name,
+            rule=self.rule,
+            level=self.level,
+            status=status,
+            description=self.description,
+            reason=reason,
+            started_at=datetime.now(UTC),
+        )
 
 
 REGISTRY: list[CheckSpec] = []

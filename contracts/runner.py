@@ -65,16 +65,8 @@ def run_check(
     spec: CheckSpec, target: Target, states: StateSetup, options: RunOptions
 ) -> CheckResult:
     """Run one check and turn what happened into a CheckResult."""
-    started, clock = datetime.now(UTC), time.perf_counter()
-    result = CheckResult(
-        contract=spec.contract,
-        name=spec.name,
-        rule=spec.rule,
-        level=spec.level,
-        status=Status.PASSED,
-        description=spec.description,
-        started_at=started,
-    )
+    clock = time.perf_counter()
+    result = spec.result(Status.PASSED)
     if spec.contract == RATE_LIMIT_CONTRACT and not options.rate_limit_contract:
         result.status = Status.SKIPPED
         result.reason = "the rate-limit contract is turned off (--no-rate-limit)"
