@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import copy
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import pytest
@@ -14,3 +20,37 @@ from calbot.spec import load_spec
 def spec_document() -> dict[str, Any]:
     """A fresh, mutable copy of the shipped fragment."""
     return copy.deepcopy(load_spec())
+
+
+SERVE = [sys.executable, "-P", "-m", "calbot", "serve"]  # -P: the installed package, not ./calbot
+READY_LINE = re.compile(r"^calbot reference server listening on (http://127\.0\.0\.1:\d+)\n$")
+Served = tuple["subprocess.Popen[str]", str, float]
+
+
+@contextmanager
+def _serving(*options: str) -> Iterator[Served]:
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [*SERVE, "--port", "0", *options],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        ready = time.perf_counter() - started
+        match = READY_LINE.match(line)
+        assert match, (line, process.stderr.read() if process.poll() is not None else "")
+        yield process, match.group(1), ready
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def serve_process() -> Callable[..., AbstractContextManager[Served]]:
+    """`with serve_process(*options) as (process, url, ready)`: `calbot serve --port 0` in a
+    subprocess, from the installed package; killed on exit if it is still running."""
+    return _serving

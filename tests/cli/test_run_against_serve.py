@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,19 +17,9 @@ KEY = "sk_two_processes"
 
 
 @pytest.fixture
-def served() -> Iterator[str]:
-    server = subprocess.Popen(
-        [*CALBOT, "serve", "--port", "0", "--rate-limit", "100/1s", "--api-key", KEY],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        line = server.stdout.readline()
-        found = re.search(r"http://127\.0\.0\.1:\d+", line)
-        assert found, line
-        yield found.group(0)
-    finally:
+def served(serve_process: Callable[..., AbstractContextManager[Any]]) -> Iterator[str]:
+    with serve_process("--rate-limit", "100/1s", "--api-key", KEY) as (server, url, _):
+        yield url
         server.terminate()
         assert server.wait(timeout=10) == 0
 

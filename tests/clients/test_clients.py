@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -249,30 +247,6 @@ def test_an_async_client_in_process(calbot_server: ClientServer) -> None:
 
 # --- through `calbot serve --record` and `calbot client-report` ---------------------------------
 
-SERVE = [sys.executable, "-P", "-m", "calbot", "serve", "--port", "0", "--api-key", API_KEY]
-
-
-@contextmanager
-def serving(ledger: Path, faults: tuple[str, ...]) -> Iterator[str]:
-    options = [option for spec in faults for option in ("--fault", spec)]
-    process = subprocess.Popen(
-        [*SERVE, "--record", str(ledger), *options],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert line.startswith("calbot reference server listening on "), line
-        yield line.split()[-1]
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=10) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-
 
 def http_events(http: httpx.Client) -> dict[str, dict[str, Any]]:
     def create(start: datetime) -> dict[str, Any]:
@@ -295,13 +269,19 @@ def http_events(http: httpx.Client) -> dict[str, dict[str, Any]]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(CASES))
-def test_through_serve_and_client_report(tmp_path: Path, name: str) -> None:
+def test_through_serve_and_client_report(
+    tmp_path: Path, name: str, serve_process: Callable[..., AbstractContextManager[Any]]
+) -> None:
     case = CASES[name]
     ledger = tmp_path / "ledger.jsonl"
-    with serving(ledger, case.faults) as url:
+    faults = [option for spec in case.faults for option in ("--fault", spec)]
+    options = ("--api-key", API_KEY, "--record", str(ledger), *faults)
+    with serve_process(*options) as (process, url, _):
         headers = {"Authorization": f"Token {API_KEY}"}
         with httpx.Client(base_url=url, headers=headers, timeout=10) as http:
             workload(case.client(http, time.sleep), http_events(http))
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
     assert API_KEY not in ledger.read_text()
 
     out = tmp_path / "report"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any
 
 import httpx
 import pytest
@@ -17,36 +16,15 @@ from click.testing import CliRunner
 from calbot.cli import cli
 from calbot.server import bind
 
-LINE = re.compile(r"^calbot reference server listening on (http://127\.0\.0\.1:\d+)\n$")
 COMMAND = [sys.executable, "-P", "-m", "calbot", "serve"]  # -P: never the source tree
-
-
-@contextmanager
-def serving(*options: str) -> Iterator[tuple[subprocess.Popen[str], str, float]]:
-    """Start `calbot serve --port 0 OPTIONS`; yields the process, its URL and the start-up time."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [*COMMAND, "--port", "0", *options],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        ready = time.perf_counter() - started
-        match = LINE.match(line)
-        assert match, (line, process.stderr.read() if process.poll() is not None else "")
-        yield process, match.group(1), ready
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+Serve = Callable[..., AbstractContextManager[Any]]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_serve_is_ready_quickly_and_stops_cleanly(sig: signal.Signals) -> None:
-    with serving() as (process, url, ready):
+def test_serve_is_ready_quickly_and_stops_cleanly(
+    sig: signal.Signals, serve_process: Serve
+) -> None:
+    with serve_process() as (process, url, ready):
         assert ready < 1.5  # typically about 0.2 s
         assert httpx.get(f"{url}/_calbot/health").json() == {"status": "ok"}
         process.send_signal(sig)
@@ -56,7 +34,7 @@ def test_serve_is_ready_quickly_and_stops_cleanly(sig: signal.Signals) -> None:
         assert "Traceback" not in process.stderr.read()
 
 
-def test_serve_passes_its_options_to_the_server() -> None:
+def test_serve_passes_its_options_to_the_server(serve_process: Serve) -> None:
     options = [
         "--rate-limit",
         "2/60s",
@@ -67,7 +45,7 @@ def test_serve_passes_its_options_to_the_server() -> None:
         "--max-body-bytes",
         "300",
     ]
-    with serving(*options) as (process, url, _):
+    with serve_process(*options) as (process, url, _):
         with httpx.Client(base_url=url) as http:
             path = "/api/v2/calendar-events/0b8c7f5e-1111-4a2b-9c3d-1234567890ab/"
             assert http.get(path).status_code == 401
