@@ -76,7 +76,6 @@ class _Collector:
 
     ctx: Context
     kept: dict[str, tuple[int, Finding]] = field(default_factory=dict)
-    cases: int = 0
 
     def add(self, failure: Any, check_name: str, label: str, response: httpx.Response) -> None:
         title = str(getattr(failure, "title", type(failure).__name__))
@@ -219,7 +218,6 @@ def _sender(  # noqa: PLR0917
         assert request is not None
         method, path, headers, body = request
         response = ctx.target.send(method, path, content=body, headers=headers)
-        collector.cases += 1
         try:
             case.validate_response(response, checks=checks)
         except FailureGroup as group:
