@@ -3,7 +3,7 @@
 In a temporary project with one trivial test file, times `pytest --collect-only -q` with the
 plugin loaded (the default once calbot is installed) and without it (`-p no:calbot`),
 interleaved, after one warm-up run of each, and prints best, median and mean of each and the
-difference. Then lists what importing `calbot.pytest_plugin` adds to `sys.modules` after pytest
+difference. Then lists what importing `calbot.pytest.plugin` adds to `sys.modules` after pytest
 (only the standard library and calbot's own two modules are allowed), and, for scale, the same
 collection with `--calbot-url` given (the conformance part loaded; no request is sent).
 
@@ -29,7 +29,7 @@ import json, sys, time
 import pytest
 before = set(sys.modules)
 started = time.perf_counter()
-import calbot.pytest_plugin
+import calbot.pytest.plugin
 taken = time.perf_counter() - started
 print(json.dumps({"seconds": taken, "added": sorted(set(sys.modules) - before)}))
 """
@@ -56,7 +56,7 @@ def figures(times: list[float]) -> str:
 
 
 def plugin_import() -> tuple[float, list[str]]:
-    """In a fresh interpreter, after pytest: the seconds importing calbot.pytest_plugin takes,
+    """In a fresh interpreter, after pytest: the seconds importing calbot.pytest.plugin takes,
     and the modules it adds."""
     done = subprocess.run(
         [sys.executable, "-c", IMPORT_PROBE], capture_output=True, text=True, check=True
@@ -98,16 +98,16 @@ def main() -> None:
     probes = [plugin_import() for _ in range(args.runs)]
     added = probes[0][1]
     print(
-        "importing calbot.pytest_plugin itself (after pytest, fresh interpreters): "
+        "importing calbot.pytest.plugin itself (after pytest, fresh interpreters): "
         + figures([seconds for seconds, _ in probes])
     )
     foreign = [
         name
         for name in added
         if name.split(".")[0] not in sys.stdlib_module_names
-        and name not in ("calbot", "calbot.pytest_plugin")
+        and name not in ("calbot", "calbot.pytest.plugin")
     ]
-    print(f"importing calbot.pytest_plugin after pytest adds {len(added)} modules: {added}")
+    print(f"importing calbot.pytest.plugin after pytest adds {len(added)} modules: {added}")
     print("  beyond the standard library and calbot's own: " + (", ".join(foreign) or "none"))
 
 

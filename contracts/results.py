@@ -164,6 +164,20 @@ class RunResult:
         )
 
 
+def new_run(target: str, started_at: datetime, **fields: Any) -> RunResult:
+    """A RunResult with no checks yet, stamped with the kit's and the fragment's versions."""
+    from calbot import __version__
+    from calbot.spec import load_spec
+
+    spec_version = str(load_spec()["info"]["version"])
+    return RunResult(target, __version__, spec_version, started_at, **fields)
+
+
+def level_status(level: Level) -> Status:
+    """The status of a check whose rule at `level` was broken: MUST fails, SHOULD warns."""
+    return Status.FAILED if level is Level.MUST else Status.WARNING
+
+
 def group_findings(findings: Iterable[Finding]) -> list[Finding]:
     """Merge identical findings (same group key) into one, adding up their counts."""
     grouped: dict[tuple[str, str, str], Finding] = {}

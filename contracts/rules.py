@@ -1,4 +1,5 @@
-"""The rules an implementation must follow (design.md, "the contracts"), with their sources."""
+"""The rule catalogue: what a server (`RULES`) and a client (`CLIENT_RULES`) must do, with
+their sources. Checks and findings cite rules by id; the reports read the catalogue."""
 
 from __future__ import annotations
 
@@ -145,3 +146,84 @@ RULES: tuple[Rule, ...] = (
 )
 
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
+
+# --- client rules: what calbot checks of a client, from the requests it sent (a ledger) ---
+
+CLIENT_RULES: tuple[Rule, ...] = (
+    Rule(
+        "client.request-conforms",
+        "requests",
+        "Schedule requests match the fragment: a JSON object with deduplication_key (a string "
+        "of 1-2000 characters) and bot_config (an object whose metadata values are strings or "
+        "null).",
+        Level.MUST,
+        "recall-domain §3.1",
+    ),
+    Rule(
+        "client.retry-after",
+        "rate-limit",
+        "After a 429, no request to the same operation (in the same workspace) before its "
+        "Retry-After has passed.",
+        Level.MUST,
+        "recall-domain §4.2",
+    ),
+    Rule(
+        "client.retries-throttled",
+        "retries",
+        "A throttled schedule or unschedule is sent again after Retry-After, not treated as "
+        "a permanent failure.",
+        Level.MUST,
+        "recall-domain §4.2",
+    ),
+    Rule(
+        "client.no-tight-loop",
+        "retries",
+        "After a 429 or a 5xx, the client does not retry in a tight loop: at most N requests "
+        "per period to the same call (default 5 per 1 s).",
+        Level.MUST,
+        "recall-domain §4.2, §5.1",
+    ),
+    Rule(
+        "client.ended-not-retried",
+        "ended",
+        "A schedule refused with 400 because the event has ended (or was deleted) is not sent "
+        "again for that event.",
+        Level.MUST,
+        "recall-domain §3.6, §5.1",
+    ),
+    Rule(
+        "client.retries-transient",
+        "retries",
+        "A schedule or unschedule answered 409, 502, 503, 504 or 507 is retried with backoff "
+        "(Recall: 'retry with exponential backoff', 'retry after about 30 s').",
+        Level.SHOULD,
+        "recall-domain §3.4, §5.1",
+    ),
+    Rule(
+        "client.dedup-stable-key",
+        "dedup",
+        "An event is re-scheduled under the deduplication_key it was scheduled with (keep the "
+        "key scheme consistent).",
+        Level.SHOULD,
+        "recall-domain §3.3",
+    ),
+    Rule(
+        "client.dedup-same-meeting",
+        "dedup",
+        "Events with the same start time and meeting URL are scheduled under one key "
+        "(Recall's recommended {start_time}-{meeting_url}); different keys send several bots "
+        "to one meeting.",
+        Level.SHOULD,
+        "recall-domain §3.3",
+    ),
+    Rule(
+        "client.override-full-config",
+        "override",
+        "A re-schedule sends the full bot_config: the last request's config replaces the "
+        "bot's whole config, so a key the previous one had is not dropped.",
+        Level.SHOULD,
+        "recall-domain §3.4",
+    ),
+)
+
+CLIENT_RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in CLIENT_RULES}

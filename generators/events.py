@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from calbot.generators.meeting_urls import meeting_url_strings
+from calbot.spec.states import EVENT_KINDS
 
 __all__ = ["CALENDAR_PLATFORMS", "EVENT_KINDS", "event_params"]
 
-EVENT_KINDS: tuple[str, ...] = ("upcoming", "in_progress", "ended", "deleted", "no_meeting_url")
 """The kinds `event_params` knows: ``deleted`` and ``no_meeting_url`` are upcoming events."""
 
 CALENDAR_PLATFORMS: tuple[str, ...] = ("google_calendar", "microsoft_outlook")

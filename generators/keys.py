@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from calbot.generators.meeting_urls import meeting_url_strings
+from calbot.spec.fields import MAX_KEY_LENGTH as MAX_DEDUP_KEY_LENGTH
 
 __all__ = [
     "DEDUP_RECIPES",
@@ -27,9 +28,6 @@ __all__ = [
     "invalid_dedup_keys",
     "recipe_dedup_keys",
 ]
-
-MAX_DEDUP_KEY_LENGTH = 2000
-"""``CalendarEventAddBot.deduplication_key.maxLength`` in the fragment."""
 
 DEDUP_RECIPES: dict[str, str] = {
     # Recall's scheduling guide (recall-domain.md §3.3): "deduplicate all" is the recommended one.

@@ -1,138 +1,72 @@
-"""Masking secrets: pure functions the renderer applies to every string it emits.
+"""Masking a finished result: every free-text field through the one masker.
 
-Two things are masked, everywhere (text, headers, curl commands, the target, options):
-
-- every configured secret value (the API key), also in its percent-encoded form;
-- the credential of any ``Authorization`` (or ``Proxy-Authorization``) header, keeping the
-  scheme: ``Authorization: Token sk_live_abc`` becomes ``Authorization: Token ****``.
-
+What is masked (contracts/masking.py): every configured secret value (the API key), also
+percent-encoded, and the credential of any `Authorization` header, keeping the scheme.
 Nothing else is: deduplication keys, ids and bodies are shown as sent.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
-from functools import lru_cache
-from typing import Any
-from urllib.parse import quote
 
+from calbot.contracts.masking import MASK, Masker, masker
+from calbot.contracts.masking import mask as mask_text
 from calbot.contracts.results import CheckResult, Exchange, Finding, RunResult
 
-MASK = "****"
-
-# The schemes kept in view; any other first word is taken to be the credential itself.
-_SCHEME = r"(?:token|bearer|basic|digest|api-?key|key|negotiate|aws4-hmac-sha256)"
-# "Authorization: Token abc", "-H 'Authorization: abc'", {"Authorization": "Bearer abc"}. The
-# credential stops at a quote, backslash, "&", "," or ";", so masked JSON, shell or escaped
-# markup stays well formed.
-_HEADER_IN_TEXT = re.compile(
-    rf"(?P<head>authorization['\"]?\s*[:=]\s*['\"]?)(?P<scheme>{_SCHEME}\s+)?"
-    r"(?P<credential>[^\s'\"\\&,;]+)",
-    re.IGNORECASE,
-)
-_SCHEME_IN_VALUE = re.compile(rf"\s*(?P<scheme>{_SCHEME})\s", re.IGNORECASE)
-
-
-class Masker:
-    """Masks one set of secrets; build it once (`masker`) and apply it to many strings."""
-
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
-        found = {form for secret in secrets if secret for form in (secret, quote(secret, safe=""))}
-        longest_first = sorted(found, key=len, reverse=True)
-        alternatives = [re.escape(form) for form in longest_first]
-        self._secrets = re.compile("|".join(alternatives)) if alternatives else None
-
-    def text(self, text: str) -> str:
-        """`text` with every secret and every Authorization credential replaced by ``****``."""
-        if self._secrets is not None:
-            text = self._secrets.sub(MASK, text)
-        if "authorization" not in text.lower():  # a fast test first: most text has none
-            return text
-        return _HEADER_IN_TEXT.sub(lambda m: f"{m['head']}{m['scheme'] or ''}{MASK}", text)
-
-    def optional(self, text: str | None) -> str | None:
-        return None if text is None else self.text(text)
-
-    def header(self, name: str, value: str) -> str:
-        """A header value as it may be shown: Authorization keeps only its scheme."""
-        if name.lower().endswith("authorization"):
-            scheme = _SCHEME_IN_VALUE.match(value)
-            return f"{scheme['scheme']} {MASK}" if scheme else MASK
-        return self.text(value)
-
-    def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
-        return {name: self.header(name, value) for name, value in headers.items()}
-
-    def data(self, value: Any, key: str = "") -> Any:
-        """A copy of JSON-like data with every string value masked (keys are left alone)."""
-        if isinstance(value, str):
-            return self.header(key, value)
-        if isinstance(value, Mapping):
-            return {k: self.data(v, str(k)) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [self.data(item) for item in value]
-        return value
-
-    def result(self, result: RunResult) -> RunResult:
-        """A copy of `result` with every free-text field masked; statuses and levels kept."""
-        return replace(
-            result,
-            target=self.text(result.target),
-            kit_version=self.text(result.kit_version),
-            spec_version=self.text(result.spec_version),
-            options=self.data(result.options),
-            checks=[self._check(check) for check in result.checks],
-        )
-
-    def _check(self, check: CheckResult) -> CheckResult:
-        return replace(
-            check,
-            contract=self.text(check.contract),
-            name=self.text(check.name),
-            rule=self.text(check.rule),
-            description=self.text(check.description),
-            reason=self.optional(check.reason),
-            findings=[self._finding(finding) for finding in check.findings],
-        )
-
-    def _finding(self, finding: Finding) -> Finding:
-        return replace(
-            finding,
-            rule=self.text(finding.rule),
-            message=self.text(finding.message),
-            expected=self.text(finding.expected),
-            actual=self.text(finding.actual),
-            operation=self.optional(finding.operation),
-            curl=self.optional(finding.curl),
-            signature=self.text(finding.signature),
-            exchanges=[self._exchange(exchange) for exchange in finding.exchanges],
-        )
-
-    def _exchange(self, exchange: Exchange) -> Exchange:
-        return replace(
-            exchange,
-            method=self.text(exchange.method),
-            url=self.text(exchange.url),
-            request_headers=self.headers(exchange.request_headers),
-            request_body=self.optional(exchange.request_body),
-            response_headers=self.headers(exchange.response_headers),
-            response_body=self.optional(exchange.response_body),
-        )
-
-
-@lru_cache(maxsize=16)
-def masker(secrets: tuple[str, ...] = ()) -> Masker:
-    """The Masker for `secrets` (cached: the renderer asks for it on every string)."""
-    return Masker(secrets)
-
-
-def mask_text(text: str, secrets: Sequence[str] = ()) -> str:
-    """`text` with every secret and every Authorization credential replaced by ``****``."""
-    return masker(tuple(secrets)).text(text)
+__all__ = ["MASK", "Masker", "mask_result", "mask_text"]
 
 
 def mask_result(result: RunResult, secrets: Sequence[str] = ()) -> RunResult:
     """A copy of `result` with every free-text field masked; statuses and levels kept."""
-    return masker(tuple(secrets)).result(result)
+    return _result(masker(tuple(secrets)), result)
+
+
+def _result(m: Masker, result: RunResult) -> RunResult:
+    """A copy of `result` with every free-text field masked; statuses and levels kept."""
+    return replace(
+        result,
+        target=m.text(result.target),
+        kit_version=m.text(result.kit_version),
+        spec_version=m.text(result.spec_version),
+        options=m.data(result.options),
+        checks=[_check(m, check) for check in result.checks],
+    )
+
+
+def _check(m: Masker, check: CheckResult) -> CheckResult:
+    return replace(
+        check,
+        contract=m.text(check.contract),
+        name=m.text(check.name),
+        rule=m.text(check.rule),
+        description=m.text(check.description),
+        reason=m.optional(check.reason),
+        findings=[_finding(m, finding) for finding in check.findings],
+    )
+
+
+def _finding(m: Masker, finding: Finding) -> Finding:
+    return replace(
+        finding,
+        rule=m.text(finding.rule),
+        message=m.text(finding.message),
+        expected=m.text(finding.expected),
+        actual=m.text(finding.actual),
+        operation=m.optional(finding.operation),
+        curl=m.optional(finding.curl),
+        signature=m.text(finding.signature),
+        exchanges=[_exchange(m, exchange) for exchange in finding.exchanges],
+    )
+
+
+def _exchange(m: Masker, exchange: Exchange) -> Exchange:
+    return replace(
+        exchange,
+        method=m.text(exchange.method),
+        url=m.text(exchange.url),
+        request_headers=m.headers(exchange.request_headers),
+        request_body=m.optional(exchange.request_body),
+        response_headers=m.headers(exchange.response_headers),
+        response_body=m.optional(exchange.response_body),
+    )

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from calbot.contracts.client_rules import CLIENT_RULES
 from calbot.contracts.results import CheckResult, Level, Status
-from calbot.contracts.rules import RULES, Rule
+from calbot.contracts.rules import CLIENT_RULES, RULES, Rule
 
 # The worst status among the checks citing a rule decides the row's colour.
 _WORST_FIRST = (Status.FAILED, Status.ERROR, Status.WARNING, Status.PASSED, Status.SKIPPED)

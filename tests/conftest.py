@@ -22,7 +22,7 @@ def spec_document() -> dict[str, Any]:
     return copy.deepcopy(load_spec())
 
 
-SERVE = [sys.executable, "-P", "-m", "calbot", "serve"]  # -P: the installed package, not ./calbot
+SERVE = [sys.executable, "-m", "calbot", "serve"]
 READY_LINE = re.compile(r"^calbot reference server listening on (http://127\.0\.0\.1:\d+)\n$")
 Served = tuple["subprocess.Popen[str]", str, float]
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-CALBOT = [sys.executable, "-P", "-m", "calbot"]  # -P: the installed package, not ./calbot
+CALBOT = [sys.executable, "-m", "calbot"]
 KEY = "sk_two_processes"
 
 

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from calbot.cli import cli
-from calbot.contracts.ledger import SCHEDULE, LedgerRecord, write_ledger
+from calbot.contracts.clients.ledger import SCHEDULE, LedgerRecord, write_ledger
 
 T0 = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
 EVENT = "0b8c7f5e-1111-4a2b-9c3d-1234567890ab"

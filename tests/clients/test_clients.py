@@ -20,8 +20,8 @@ from click.testing import CliRunner
 
 from calbot.cli import cli
 from calbot.client_fixture import ClientServer
-from calbot.contracts.client_rules import CLIENT_RULES
 from calbot.contracts.results import Status
+from calbot.contracts.rules import CLIENT_RULES
 from calbot.spec.throttles import parse_retry_after
 
 API_KEY = "sk-client-test"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from calbot.contracts.model import ENDED_BODY
+from calbot.contracts.domain.model import ENDED_BODY
 from calbot.server import Request, Response, ServerConfig, create_app
 from calbot.server.faults import (
     FAULT_HEADER,

@@ -18,7 +18,7 @@ from calbot.client_fixture import (
     ClientServer,
     calbot_server_fixture,
 )
-from calbot.contracts.timestamps import parse_timestamp
+from calbot.contracts.domain.timestamps import parse_timestamp
 
 BODY = {"deduplication_key": "standup", "bot_config": {"bot_name": "Notetaker"}}
 

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from calbot.contracts.ledger import (
+from calbot.contracts.clients.ledger import (
     MAX_STRING,
     SCHEDULE,
     LedgerError,
@@ -21,10 +21,10 @@ from calbot.contracts.ledger import (
     read_ledger,
     write_ledger,
 )
-from calbot.contracts.model import ENDED_MESSAGE
+from calbot.contracts.domain.model import ENDED_MESSAGE
 from calbot.server import App, Request, ServerConfig, create_app
 from calbot.server.faults import Faults, parse_fault
-from calbot.server.ledger import Ledger
+from calbot.server.recorder import Ledger
 
 T0 = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
 KEY = "sk_live_secret_123"
@@ -229,7 +229,7 @@ def test_without_keys_every_request_is_the_default_workspace() -> None:
 def test_unreadable_and_invalid_bodies_are_recorded_as_invalid(
     raw: bytes, headers: dict[str, str], error: str
 ) -> None:
-    from calbot.contracts.client_rules import flatten_errors
+    from calbot.contracts.clients.verify import flatten_errors
 
     ledger = Ledger(api_keys=(KEY,))
     app = app_with(ledger)

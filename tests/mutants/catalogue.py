@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from calbot.conformance import BUILTIN_BUDGET
-from calbot.contracts.model import (
+from calbot.contracts.domain.model import (
     ENDED_MESSAGE,
     Bot,
     BotEntry,

@@ -12,10 +12,11 @@ from xml.etree import ElementTree
 
 import pytest
 
-from calbot.contracts.model import ENDED_MESSAGE, envelope
+from calbot.contracts.domain.model import ENDED_MESSAGE, envelope
+from calbot.contracts.engine.runner import RATE_LIMIT_CONTRACT, all_checks
 from calbot.contracts.results import CheckResult, Finding, Level, Status
-from calbot.contracts.runner import RATE_LIMIT_CONTRACT, all_checks
-from calbot.pytest_conformance import dump_check, load_check, pytest_flags
+from calbot.pytest.reporting import pytest_flags
+from calbot.pytest.xdist import dump_check, load_check
 from calbot.reports.json_result import schema_errors
 from calbot.reports.render import FILENAMES
 from calbot.server import Handler, Request, Response, ServerConfig, running
@@ -191,7 +192,7 @@ def test_a_broken_rule_fails_readably_and_in_junit(
         ]
     )
     output = result.stdout.str()
-    assert "Traceback" not in output and "pytest_conformance.py" not in output
+    assert "Traceback" not in output and "calbot/pytest/" not in output
     by_name = junit_cases(ordinary.path / "junit.xml")
     failed = by_name["test_calbot[ended::refused-with-documented-body]"]
     assert failed.get("classname") == "calbot"

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from calbot.contracts.domain.operations import GET_BOT, GET_EVENT, SCHEDULE, UNSCHEDULE
 from calbot.server import Handler, Request, Response, ServerConfig, ServerCore
-from calbot.server.config import GET_BOT, GET_EVENT, SCHEDULE, UNSCHEDULE
 from calbot.spec.throttles import RateLimit
 
 BODY = {"deduplication_key": "k1", "bot_config": {"bot_name": "Notetaker"}}

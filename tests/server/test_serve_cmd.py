@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from calbot.cli import cli
 from calbot.server import bind
 
-COMMAND = [sys.executable, "-P", "-m", "calbot", "serve"]  # -P: never the source tree
+COMMAND = [sys.executable, "-m", "calbot", "serve"]
 Serve = Callable[..., AbstractContextManager[Any]]
 
 

@@ -1,0 +1,85 @@
+"""Defaults: the bot's meeting URL and join_at come from the event unless bot_config gives them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from calbot.contracts.domain.timestamps import format_timestamp, parse_timestamp
+from calbot.contracts.engine.registry import Context, check
+from calbot.contracts.engine.steps import only_bot_id, read_bot, schedule_ok
+from calbot.spec.meeting_urls import mismatches
+
+OVERRIDE_URL = "https://us02web.zoom.us/j/84315220467?pwd=calbotPwd1"
+
+
+def _scheduled_bot(
+    ctx: Context, config: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]] | None:
+    event = ctx.event()
+    body = schedule_ok(
+        ctx,
+        event["id"],
+        {"deduplication_key": ctx.key("defaults"), "bot_config": config},
+        "schedule",
+    )
+    if body is None:
+        return None
+    bot_id = only_bot_id(ctx, body, "schedule")
+    bot = read_bot(ctx, bot_id, "read the bot") if bot_id else None
+    return (event, body, bot) if bot is not None else None
+
+
+def _same_time(ctx: Context, what: str, expected: str, actual: object) -> None:
+    want, got = parse_timestamp(expected), parse_timestamp(actual)
+    if want is None or got != want:
+        ctx.fail(f"{what} is not {expected}", expected=expected, actual=actual, signature=what)
+
+
+def _same_url(
+    ctx: Context, what: str, url: str, bot: dict[str, Any], entry: dict[str, Any]
+) -> None:
+    problems = mismatches(bot.get("meeting_url"), url)
+    if problems:
+        ctx.fail(
+            f"{what}: the bot's meeting_url object does not match {url}",
+            expected=f"the object parsed from {url}",
+            actual={"meeting_url": bot.get("meeting_url"), "problems": problems},
+            signature=f"{what}: meeting_url object",
+        )
+    if entry.get("meeting_url") != url:
+        ctx.fail(
+            f"{what}: bots[].meeting_url is not the URL the bot joins",
+            expected=url,
+            actual=entry.get("meeting_url"),
+            signature=f"{what}: bots[].meeting_url",
+        )
+
+
+@check("defaults", "from-the-event", rule="defaults.from-event")
+def from_the_event(ctx: Context) -> None:
+    """With an empty bot_config the bot joins the event's meeting URL at its start time."""
+    scheduled = _scheduled_bot(ctx, {})
+    if scheduled is None:
+        return
+    event, body, bot = scheduled
+    _same_time(
+        ctx,
+        "the bot's join_at (default: the event's start_time)",
+        event["start_time"],
+        bot.get("join_at"),
+    )
+    if isinstance(event.get("meeting_url"), str):
+        _same_url(ctx, "default meeting URL", event["meeting_url"], bot, body["bots"][0])
+
+
+@check("defaults", "bot-config-wins", rule="defaults.from-event")
+def bot_config_wins(ctx: Context) -> None:
+    """meeting_url and join_at given in bot_config override the event's."""
+    join_at = format_timestamp(ctx.now().replace(microsecond=0) + timedelta(days=6, minutes=7))
+    scheduled = _scheduled_bot(ctx, {"meeting_url": OVERRIDE_URL, "join_at": join_at})
+    if scheduled is None:
+        return
+    _event, body, bot = scheduled
+    _same_time(ctx, "the bot's join_at (given in bot_config)", join_at, bot.get("join_at"))
+    _same_url(ctx, "bot_config.meeting_url", OVERRIDE_URL, bot, body["bots"][0])

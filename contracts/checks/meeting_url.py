@@ -1,0 +1,95 @@
+"""meeting_url shapes: a string on events and bots[], the per-platform object on the Bot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from calbot.contracts.engine.registry import Context, check
+from calbot.contracts.engine.steps import bots_of, only_bot_id, read_bot, read_event, schedule_ok
+from calbot.spec import load_spec
+from calbot.spec.meeting_urls import example_urls, mismatches
+
+
+def _not_a_string(ctx: Context, where: str, value: object, *, nullable: bool) -> None:
+    if isinstance(value, str) or (nullable and value is None):
+        return
+    ctx.fail(
+        f"{where} is not a string",
+        expected="a string" + (" or null" if nullable else ""),
+        actual=value,
+        signature=f"{where} type {type(value).__name__}",
+    )
+
+
+def _event_strings(ctx: Context, event: dict[str, Any], where: str) -> None:
+    _not_a_string(
+        ctx, f"{where}: CalendarEvent.meeting_url", event.get("meeting_url"), nullable=True
+    )
+    for item in bots_of(event):
+        _not_a_string(ctx, f"{where}: bots[].meeting_url", item.get("meeting_url"), nullable=False)
+
+
+@check("meeting_url", "string-on-events", rule="meeting_url.event-string")
+def string_on_events(ctx: Context) -> None:
+    """CalendarEvent.meeting_url and bots[].meeting_url are strings in every answer."""
+    event = ctx.event()
+    body = {"deduplication_key": ctx.key("shape"), "bot_config": {}}
+    scheduled = schedule_ok(ctx, event["id"], body, "schedule")
+    if scheduled is None:
+        return
+    _event_strings(ctx, scheduled, "schedule answer")
+    read = read_event(ctx, event["id"], "read the event")
+    if read is not None:
+        _event_strings(ctx, read, "event read")
+
+
+def _url_cases() -> list[tuple[str, str]]:
+    """One or two real link forms per platform."""
+    return [(platform, url) for platform, urls in example_urls().items() for url in urls[:2]]
+
+
+def _bot_url_validator() -> Any:
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    document = load_spec()
+    resource = Resource.from_contents(document, default_specification=DRAFT202012)
+    registry: Registry[Any] = Registry().with_resource("urn:calbot:spec", resource)
+    return Draft202012Validator(
+        {"$ref": "urn:calbot:spec#/components/schemas/MeetingUrl"}, registry=registry
+    )
+
+
+@check("meeting_url", "object-on-the-bot", rule="meeting_url.bot-object")
+def object_on_the_bot(ctx: Context) -> None:
+    """For each platform, the Bot's meeting_url is that platform's object, matching the URL."""
+    validator = _bot_url_validator()
+    event = ctx.event()
+    for platform, url in _url_cases():
+        body = {"deduplication_key": ctx.key(platform), "bot_config": {"meeting_url": url}}
+        scheduled = schedule_ok(ctx, event["id"], body, f"schedule a {platform} URL")
+        if scheduled is None:
+            continue
+        bot_id = only_bot_id(ctx, scheduled, f"schedule a {platform} URL")
+        bot = read_bot(ctx, bot_id, f"read a {platform} bot") if bot_id else None
+        if bot is None:
+            continue
+        value = bot.get("meeting_url")
+        shape_errors = [error.message for error in validator.iter_errors(value)]
+        if not isinstance(value, dict) or shape_errors:
+            ctx.fail(
+                f"the Bot's meeting_url for a {platform} link is not the per-platform object",
+                expected=f"a {platform} MeetingUrl object (recall-domain §2.1)",
+                actual={"meeting_url": value, "problems": shape_errors[:3]},
+                signature=f"bot meeting_url shape {type(value).__name__}",
+            )
+            continue
+        problems = mismatches(value, url)
+        if problems:
+            ctx.fail(
+                f"the Bot's meeting_url object does not match the {platform} URL it was given",
+                expected=url,
+                actual={"meeting_url": value, "problems": problems},
+                signature=f"bot meeting_url mismatch {platform}",
+            )

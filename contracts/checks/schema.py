@@ -1,0 +1,306 @@
+"""Schema conformance with schemathesis: generated requests, real ids, the fragment's schemas.
+
+Cases come from schemathesis (positive and negative); every request goes through calbot's
+target (pacing, 429 handling, curl, masking) and every response through schemathesis' checks.
+Ids in the path are real (random UUIDs would only ever test 404), unless the case's path is
+the negative part.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from calbot.contracts.domain.operations import BOT, EVENT, EVENT_BOT
+from calbot.contracts.engine.registry import Context, Skip, check
+from calbot.contracts.engine.steps import only_bot_id, schedule_ok
+from calbot.contracts.results import Finding
+from calbot.spec.fields import MAX_KEY_LENGTH
+from calbot.spec.loader import load_schemathesis_schema
+
+if TYPE_CHECKING:
+    from schemathesis import Case
+    from schemathesis.specs.openapi.schemas import OpenApiSchema
+
+# schemathesis check → the rule a failure of it breaks (anything else: schema.responses)
+RULE_BY_CHECK = {
+    "not_a_server_error": "robustness.no-5xx",
+    "negative_data_rejection": "schema.invalid-requests",
+}
+CHECK_BY_CODE = {
+    "ST101": "not_a_server_error",
+    "ST201": "negative_data_rejection",
+    "ST202": "positive_data_acceptance",
+    "ST103": "status_code_conformance",
+    "ST104": "content_type_conformance",
+    "ST105": "content_type_conformance",
+    "ST106": "content_type_conformance",
+    "ST108": "response_schema_conformance",
+    "ST110": "response_schema_conformance",
+    "ST111": "response_schema_conformance",
+}
+_DROPPED_HEADERS = {"authorization", "user-agent", "x-schemathesis-testcaseid"}
+
+
+@functools.cache
+def _schema() -> OpenApiSchema:
+    return load_schemathesis_schema()
+
+
+def _checks(positive: bool) -> list[Callable[..., Any]]:
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        negative_data_rejection,
+        positive_data_acceptance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    common = [
+        not_a_server_error,
+        status_code_conformance,
+        content_type_conformance,
+        response_schema_conformance,
+    ]
+    return [*common, positive_data_acceptance if positive else negative_data_rejection]
+
+
+@dataclass
+class _Collector:
+    """Keeps one finding per signature (the smallest example) and counts the rest."""
+
+    ctx: Context
+    kept: dict[str, tuple[int, Finding]] = field(default_factory=dict)
+
+    def add(self, failure: Any, check_name: str, label: str, response: httpx.Response) -> None:
+        title = str(getattr(failure, "title", type(failure).__name__))
+        code = str(getattr(failure, "code", "") or "")
+        signature = f"{code} {title} — {label} → {response.status_code}".strip()
+        size = len(response.request.content)
+        if signature in self.kept:
+            kept_size, finding = self.kept[signature]
+            finding.count += 1
+            if size >= kept_size:
+                return
+            count = finding.count
+        else:
+            count = 1
+        message = str(getattr(failure, "message", "") or "").strip()
+        finding = Finding(
+            rule=RULE_BY_CHECK.get(check_name, "schema.responses"),
+            message=f"{title} on {label}",
+            expected=_expected(check_name),
+            actual=message[:2000] or f"status {response.status_code}",
+            operation=label,
+            curl=self.ctx.target.curl(response.request),
+            exchanges=[self.ctx.target.exchange(response)],
+            signature=signature,
+            count=count,
+        )
+        self.kept[signature] = (size, finding)
+
+    def flush(self) -> None:
+        self.ctx.findings.extend(finding for _size, finding in self.kept.values())
+
+
+def _expected(check_name: str) -> str:
+    return {
+        "not_a_server_error": "no 5xx answer",
+        "negative_data_rejection": "a 4xx for a request that violates the fragment",
+        "positive_data_acceptance": "a 2xx for a request the fragment allows",
+        "status_code_conformance": "a status code the fragment documents",
+        "content_type_conformance": "a documented Content-Type",
+        "response_schema_conformance": "a body matching the fragment's schema",
+    }.get(check_name, "what the fragment says")
+
+
+def _real_ids(ctx: Context) -> dict[str, str]:
+    """Events and a bot the generated cases can point at (reads never touch `scheduled`)."""
+    scheduled, read = ctx.event(), ctx.event()
+    bot_id = None
+    for event in (scheduled, read):
+        body = {"deduplication_key": ctx.key("schema"), "bot_config": {}}
+        answer = schedule_ok(ctx, event["id"], body, "set-up schedule")
+        bot_id = only_bot_id(ctx, answer, "set-up schedule") if answer else None
+        if bot_id is None:
+            raise Skip("could not schedule a bot for generated cases to point at (see findings)")
+    assert bot_id is not None
+    return {
+        f"POST {EVENT_BOT}": scheduled["id"],
+        f"DELETE {EVENT_BOT}": scheduled["id"],
+        f"GET {EVENT}": read["id"],
+        f"GET {BOT}": bot_id,
+    }
+
+
+def _request(
+    case: Case,  # type: ignore[type-arg]
+    base_url: str,
+) -> tuple[str, str, dict[str, str], bytes | None] | None:
+    """Method, path, headers and body of a case, or None when it cannot be sent as-is."""
+    kwargs = case.as_transport_kwargs(base_url=base_url)
+    headers = {
+        name: str(value)
+        for name, value in (kwargs.get("headers") or {}).items()
+        if name.lower() not in _DROPPED_HEADERS
+    }
+    body: bytes | None = None
+    if "json" in kwargs:
+        try:
+            body = json.dumps(kwargs["json"], allow_nan=False).encode()
+        except (TypeError, ValueError):
+            return None
+    elif kwargs.get("data") is not None:
+        data = kwargs["data"]
+        body = data.encode() if isinstance(data, str) else bytes(data)
+    url = str(kwargs["url"])
+    path = url[len(base_url) :] if url.startswith(base_url) else httpx.URL(url).raw_path.decode()
+    return str(kwargs["method"]), path, headers, body
+
+
+def _explore(ctx: Context, *, positive: bool) -> None:
+    from hypothesis import seed as hypothesis_seed
+
+    checks = _checks(positive)
+    ids = _real_ids(ctx)
+    collector = _Collector(ctx)
+    for result in _schema().get_all_operations():
+        operation = result.ok()  # type: ignore[union-attr]  # the shipped fragment is valid
+        send = _sender(ctx, operation, positive, ids, collector, checks)
+        if ctx.options.seed is not None:
+            send = hypothesis_seed(ctx.options.seed)(send)
+        send()
+    collector.flush()
+
+
+def _sender(  # noqa: PLR0917
+    ctx: Context,
+    operation: Any,
+    positive: bool,
+    ids: dict[str, str],
+    collector: _Collector,
+    checks: list[Callable[..., Any]],
+) -> Callable[[], None]:
+    """A Hypothesis test sending the operation's generated cases."""
+    from hypothesis import HealthCheck, Phase, assume, given, settings
+    from schemathesis import GenerationMode
+    from schemathesis.core.failures import FailureGroup
+
+    mode = GenerationMode.POSITIVE if positive else GenerationMode.NEGATIVE
+    label = operation.label
+    base_url = ctx.target.base_url
+
+    @settings(
+        max_examples=ctx.options.max_examples,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def send(case: Case) -> None:  # type: ignore[type-arg]
+        negative_parts = {
+            kind.name
+            for kind, info in (case.meta.components if case.meta else {}).items()
+            if info.mode is mode
+        }
+        if not positive:
+            assume(negative_parts & {"BODY", "PATH"})
+        if positive or "PATH" not in negative_parts:
+            case.path_parameters = {**(case.path_parameters or {}), "id": ids[label]}
+        request = _request(case, base_url)
+        assume(request is not None)
+        assert request is not None
+        method, path, headers, body = request
+        response = ctx.target.send(method, path, content=body, headers=headers)
+        try:
+            case.validate_response(response, checks=checks)
+        except FailureGroup as group:
+            for failure in group.exceptions:
+                collector.add(failure, _check_name(failure), label, response)
+
+    return send
+
+
+def _check_name(failure: Any) -> str:
+    if type(failure).__name__ in ("ServerError", "ContentTypeServerError"):
+        return "not_a_server_error"
+    if type(failure).__name__ == "MalformedJson":
+        return "response_schema_conformance"
+    return CHECK_BY_CODE.get(str(getattr(failure, "code", "")), type(failure).__name__)
+
+
+@check("schema", "responses-conform", rule="schema.responses")
+def responses_conform(ctx: Context) -> None:
+    """Valid generated requests get documented statuses and bodies matching the fragment."""
+    _explore(ctx, positive=True)
+
+
+@check("schema", "invalid-requests-rejected", rule="schema.invalid-requests")
+def invalid_requests_rejected(ctx: Context) -> None:
+    """Generated requests that violate the fragment are refused with a documented 4xx."""
+    _explore(ctx, positive=False)
+
+
+INVALID_BODIES: tuple[tuple[str, Any], ...] = (
+    ("deduplication_key missing", {"bot_config": {}}),
+    ("bot_config missing", {"deduplication_key": "calbot-k"}),
+    ("deduplication_key blank", {"deduplication_key": "", "bot_config": {}}),
+    ("deduplication_key over 2000 characters", {"deduplication_key": "k" * 2001, "bot_config": {}}),
+    ("bot_config a list", {"deduplication_key": "calbot-k", "bot_config": []}),
+    ("bot_config a string", {"deduplication_key": "calbot-k", "bot_config": "{}"}),
+    ("bot_config null", {"deduplication_key": "calbot-k", "bot_config": None}),
+    (
+        "metadata value a number",
+        {"deduplication_key": "calbot-k", "bot_config": {"metadata": {"n": 1}}},
+    ),
+    (
+        "metadata value an object",
+        {"deduplication_key": "calbot-k", "bot_config": {"metadata": {"o": {}}}},
+    ),
+    (
+        "metadata value a list",
+        {"deduplication_key": "calbot-k", "bot_config": {"metadata": {"l": ["x"]}}},
+    ),
+    ("body a list", [{"deduplication_key": "calbot-k", "bot_config": {}}]),
+)
+
+
+def _is_envelope(body: object) -> bool:
+    return (
+        isinstance(body, dict)
+        and isinstance(body.get("code"), str)
+        and isinstance(body.get("message"), str)
+        and isinstance(body.get("errors"), dict)
+    )
+
+
+@check("schema", "invalid-bodies-400-envelope", rule="schema.invalid-requests")
+def invalid_bodies(ctx: Context) -> None:
+    """Each documented kind of invalid body gets 400 with {code, message, errors}."""
+    event = ctx.event()
+    for what, body in INVALID_BODIES:
+        response = ctx.schedule(event["id"], body)
+        if not ctx.expect_status(response, 400, f"a body with {what}"):
+            continue
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        if not _is_envelope(answer):
+            ctx.fail(
+                f"a body with {what}: the 400 is not in the error envelope",
+                expected='{"code": str, "message": str, "errors": {...}}',
+                actual=response.text[:500],
+                response=response,
+                signature="400 without the envelope",
+            )
+    boundary = {"deduplication_key": ctx.key("x").ljust(MAX_KEY_LENGTH, "x"), "bot_config": {}}
+    response = ctx.schedule(event["id"], boundary)
+    ctx.expect_status(response, 200, f"a deduplication_key of exactly {MAX_KEY_LENGTH} characters")

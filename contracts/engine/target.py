@@ -1,0 +1,216 @@
+"""The implementation under test: where requests go, with which key, at what pace."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from calbot.contracts.domain.operations import (
+    Operation,
+    budgets,
+    operation_of,
+)
+from calbot.contracts.engine.curl import curl_command
+from calbot.contracts.engine.pacing import Pacer
+from calbot.contracts.engine.transport import ASGIApp, SyncASGITransport
+from calbot.contracts.masking import mask
+from calbot.contracts.results import Exchange
+from calbot.spec.throttles import RateLimit, parse_retry_after
+
+IN_PROCESS_URL = "http://calbot.invalid"
+MAX_THROTTLED_RETRIES = 3
+BODY_EXCERPT = 4000
+
+
+class TargetError(Exception):
+    """The target could not be talked to (unreachable, timed out, kept throttling)."""
+
+
+class TargetThrottled(TargetError):
+    """The target kept answering 429 after calbot waited as told."""
+
+
+_UNSET: Any = object()
+
+
+@dataclass
+class TargetConfig:
+    """How to reach an implementation. Give `base_url` (real HTTP) or `app` (in-process ASGI)."""
+
+    base_url: str | None = None
+    app: ASGIApp | None = None
+    api_key: str | None = None
+    rate_limit: RateLimit | None = None
+    max_wait: float = 60.0
+    timeout: float = 10.0
+    display_url: str | None = None
+    label: str | None = None
+    extra_headers: dict[str, str] = field(default_factory=dict)
+
+
+class Target:
+    """Sends requests to the implementation, paced to its budget, and keeps a transcript."""
+
+    def __init__(self, config: TargetConfig) -> None:
+        if (config.base_url is None) == (config.app is None):
+            raise ValueError("give exactly one of base_url and app")
+        self.config = config
+        self.budgets: dict[Operation, RateLimit] = budgets(config.rate_limit)
+        self.pacer = Pacer({operation: budget for operation, budget in self.budgets.items()})
+        self.base_url = (config.base_url or IN_PROCESS_URL).rstrip("/")
+        transport: httpx.BaseTransport | None = None
+        if config.app is not None:
+            transport = SyncASGITransport(config.app, timeout=config.timeout)
+        self.client = httpx.Client(
+            base_url=self.base_url,
+            transport=transport,
+            timeout=config.timeout,
+            follow_redirects=False,
+        )
+        self.transcript: list[httpx.Response] = []
+        self.throttled_waits = 0
+        self.memo: dict[str, Any] = {}
+        self.sleep: Callable[[float], None] = time.sleep
+
+    # --- identity -------------------------------------------------------------------------------
+
+    @property
+    def label(self) -> str:
+        """What the reports call the target (never with the key)."""
+        if self.config.label:
+            return self.config.label
+        return self.config.base_url or "in-process ASGI app"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (self.config.api_key,) if self.config.api_key else ()
+
+    def auth_headers(self, key: str | None = _UNSET) -> dict[str, str]:
+        key = self.config.api_key if key is _UNSET else key
+        return {"Authorization": f"Token {key}"} if key else {}
+
+    def operation_of(self, method: str, path: str) -> Operation | None:
+        """The operation a request addresses, e.g. ("POST", EVENT_BOT); None for other requests."""
+        found = operation_of(method, path.partition("?")[0])
+        return found[0] if found else None
+
+    def budget(self, method: str, template: str) -> RateLimit | None:
+        return self.budgets.get((method.upper(), template))
+
+    # --- sending --------------------------------------------------------------------------------
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = _UNSET,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        auth: bool = True,
+        paced: bool = True,
+        retry_throttled: bool = True,
+    ) -> httpx.Response:
+        """Send one request. A 429 is waited out (Retry-After) and retried, never returned,
+        unless `retry_throttled` is False."""
+        all_headers = {**self.config.extra_headers, **(self.auth_headers() if auth else {})}
+        all_headers.update(headers or {})
+        kwargs: dict[str, Any] = {"headers": all_headers}
+        if json is not _UNSET:
+            kwargs["json"] = json
+        elif content is not None:
+            kwargs["content"] = content
+        operation = self.operation_of(method, path)
+        for attempt in range(MAX_THROTTLED_RETRIES + 1):
+            if paced and operation:
+                self.pacer.before_send(operation)
+            response = self._send_once(method, path, kwargs)
+            if response.status_code != 429 or not retry_throttled:
+                return response
+            if attempt == MAX_THROTTLED_RETRIES:
+                break
+            self.wait_out(response)
+        raise TargetThrottled(
+            f"{method} {path} was still answered 429 after {MAX_THROTTLED_RETRIES} waits "
+            "for Retry-After; lower the pace with --rate-limit"
+        )
+
+    def wait_out(self, response: httpx.Response) -> float:
+        """Sleep as a 429's Retry-After says (1 s when absent or unusable), capped by max_wait."""
+        wait = parse_retry_after(response.headers.get("retry-after"))
+        wait = min(max(wait if wait is not None else 1.0, 0.0), self.config.max_wait)
+        self.throttled_waits += 1
+        self.sleep(wait)
+        return wait
+
+    def _send_once(self, method: str, path: str, kwargs: dict[str, Any]) -> httpx.Response:
+        try:
+            response = self.client.request(method, path, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise TargetError(f"{method} {path}: timed out ({exc})") from None
+        except httpx.TransportError as exc:
+            raise TargetError(f"{method} {path}: cannot reach {self.label} ({exc})") from None
+        self.transcript.append(response)
+        return response
+
+    @contextmanager
+    def recording(self) -> Iterator[list[httpx.Response]]:
+        """Collect the responses sent inside the block (for a check's findings)."""
+        start = len(self.transcript)
+        log: list[httpx.Response] = []
+        try:
+            yield log
+        finally:
+            log.extend(self.transcript[start:])
+            del self.transcript[start:]
+
+    # --- reporting helpers ----------------------------------------------------------------------
+
+    def display(self, url: str) -> str:
+        """A URL as a user can reproduce it (in-process URLs become the display URL)."""
+        shown = self.config.display_url or self.base_url
+        return url.replace(IN_PROCESS_URL, shown.rstrip("/"), 1)
+
+    def curl(self, request: httpx.Request) -> str:
+        headers = {name: value for name, value in request.headers.items()}
+        return curl_command(
+            request.method,
+            self.display(str(request.url)),
+            headers,
+            request.content,
+            secrets=self.secrets,
+        )
+
+    def exchange(self, response: httpx.Response) -> Exchange:
+        request = response.request
+
+        def text(raw: bytes) -> str | None:
+            if not raw:
+                return None
+            decoded = raw[:BODY_EXCERPT].decode("utf-8", errors="replace")
+            cut = f"… ({len(raw) - BODY_EXCERPT} more bytes)" if len(raw) > BODY_EXCERPT else ""
+            return mask(decoded, self.secrets) + cut
+
+        def headers(items: httpx.Headers) -> dict[str, str]:
+            return {name: mask(value, self.secrets) for name, value in items.items()}
+
+        return Exchange(
+            method=request.method,
+            url=self.display(str(request.url)),
+            request_headers=headers(request.headers),
+            request_body=text(request.content),
+            status_code=response.status_code,
+            response_headers=headers(response.headers),
+            response_body=text(response.content),
+            elapsed_ms=round(response.elapsed.total_seconds() * 1000, 2)
+            if hasattr(response, "_elapsed")
+            else None,
+        )
+
+    def close(self) -> None:
+        self.client.close()

@@ -1,0 +1,216 @@
+"""The conformance plugin: one per pytest process, registered with --calbot-url."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Generator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from calbot.conformance import build
+from calbot.contracts.engine.runner import (
+    all_checks,
+)
+from calbot.contracts.masking import mask
+from calbot.contracts.results import CheckResult, RunResult, new_run
+from calbot.pytest.collection import COLLECTOR_NAME, CalbotCheck, CalbotChecks
+from calbot.pytest.coordination import Coordination
+from calbot.pytest.reporting import CalbotFailure
+from calbot.pytest.session import Runner
+from calbot.pytest.settings import read_settings
+from calbot.pytest.xdist import REPORT_ATTRIBUTE, dump_check, load_check
+
+if TYPE_CHECKING:
+    pass
+
+
+class ConformancePlugin:
+    """Registered by `calbot.pytest.plugin` when --calbot-url is given, once per process."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.settings = read_settings(config)
+        self.worker: dict[str, Any] | None = getattr(config, "workerinput", None)
+        coordination = None
+        if self.worker is not None and self.worker.get("calbot_shared_dir"):
+            coordination = Coordination(
+                Path(self.worker["calbot_shared_dir"]),
+                str(self.worker.get("workerid", "gw")),
+                int(self.worker.get("workercount", 1)),
+            )
+        self.runner = Runner(self.settings, coordination)
+        self.shared_dir: Path | None = None
+        self.workers = 0
+        self.checks: dict[str, CheckResult] = {}
+        self.throttled_waits = 0
+        self.started = datetime.now(UTC)
+        self.result: RunResult | None = None
+        self.written: dict[str, Path] = {}
+        self.report_error: str | None = None
+
+    # --- collection ---------------------------------------------------------------------------
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(
+        self, collector: pytest.Collector
+    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+        """Add the `calbot` node to what the session collects."""
+        report = yield
+        if isinstance(collector, pytest.Session) and report.passed:
+            report.result.append(
+                CalbotChecks.from_parent(
+                    collector, name=COLLECTOR_NAME, nodeid=COLLECTOR_NAME, plugin=self
+                )
+            )
+        return report
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """The rate-limit burst runs last: the budget it spends slows nothing else down."""
+        burst = [item for item in items if isinstance(item, CalbotCheck) and item.burst]
+        if burst:
+            items[:] = [*(item for item in items if item not in burst), *burst]
+
+    # --- xdist --------------------------------------------------------------------------------
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """(xdist controller) Give each worker the run's seed and the coordination directory."""
+        if self.shared_dir is None:
+            self.shared_dir = Path(tempfile.mkdtemp(prefix="calbot-xdist-"))
+        self.workers += 1
+        node.workerinput["calbot_shared_dir"] = str(self.shared_dir)
+        node.workerinput["calbot_seed"] = self.settings.run_options.seed
+
+    # --- running ------------------------------------------------------------------------------
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        """Attach the item's check results to the report that settles its outcome."""
+        report = yield
+        if not isinstance(item, CalbotCheck):
+            return report
+        excinfo = call.excinfo
+        if call.when == "setup" and excinfo and isinstance(excinfo.value, CalbotFailure):
+            report.longrepr = item.repr_failure(excinfo)  # pytest would show a traceback
+        if report.skipped and isinstance(report.longrepr, tuple):
+            # Shown as `calbot:0: <reason>`, not as a line of this module.
+            report.longrepr = (COLLECTOR_NAME, 0, report.longrepr[2])
+        if item.results and not item.sent and (call.when == "call" or not report.passed):
+            item.sent = True
+            data = {
+                "checks": [dump_check(result) for result in item.results],
+                "throttled_waits": item.throttled_waits,
+            }
+            setattr(report, REPORT_ATTRIBUTE, data)
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """(controller) Keep every check result, from this process or from the workers."""
+        data = getattr(report, REPORT_ATTRIBUTE, None)
+        if self.worker is not None or not isinstance(data, dict):
+            return
+        for plain in data["checks"]:
+            result = load_check(plain)
+            self.checks[result.id] = result
+        self.throttled_waits += int(data.get("throttled_waits", 0))
+
+    # --- the end ------------------------------------------------------------------------------
+
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        """Say what is tested, how, and with which seed."""
+        label, states, _ = self._describe()
+        budget = self.settings.conformance.rate_limit
+        return [
+            f"calbot: {label} · state: {states} · seed {self.settings.run_options.seed}"
+            + (f" · budget {budget}" if budget else "")
+        ]
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Close the target; the controller sums up the session and writes its reports."""
+        self.runner.close()
+        if self.worker is not None or not self.checks:
+            return
+        self.result = self.session_result()
+        if self.settings.report_dir is None:
+            return
+        from calbot.reports.render import FORMATS, write_reports
+
+        try:
+            self.written = write_reports(
+                self.result, FORMATS, self.settings.report_dir, secrets=self.settings.secrets
+            )
+        except OSError as exc:
+            self.report_error = (
+                f"calbot: cannot write the reports to {self.settings.report_dir}: "
+                f"{exc.strerror or exc}"
+            )
+            if session.exitstatus == pytest.ExitCode.OK:
+                session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        """The calbot verdict, and where the reports are."""
+        if self.result is None:
+            return
+        counts = self.result.counts()
+        shown = ", ".join(f"{n} {status.value}" for status, n in counts.items() if n)
+        terminalreporter.write_sep(
+            "-", f"calbot: {self.result.verdict.value} · {len(self.result.checks)} checks: {shown}"
+        )
+        if self.written:
+            terminalreporter.write_line(f"calbot reports in {self.settings.report_dir}:")
+            for path in self.written.values():
+                terminalreporter.write_line(f"  {path}")
+        if self.report_error:
+            terminalreporter.write_line(self.report_error, red=True)
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self.shared_dir is not None:
+            shutil.rmtree(self.shared_dir, ignore_errors=True)
+
+    def session_result(self) -> RunResult:
+        """One RunResult of every check this session ran, in calbot's run order."""
+        order = {spec.id: index for index, spec in enumerate(all_checks())}
+        checks = sorted(self.checks.values(), key=lambda check: order.get(check.id, len(order)))
+        starts = [check.started_at for check in checks if check.started_at]
+        started = min(starts, default=self.started)
+        ends = [
+            check.started_at + timedelta(seconds=check.duration)
+            for check in checks
+            if check.started_at
+        ]
+        label, states, budgets = self._describe()
+        conformance = self.settings.conformance
+        return new_run(
+            label,
+            started,
+            duration=round((max(ends, default=started) - started).total_seconds(), 3),
+            seed=self.settings.run_options.seed,
+            strict=conformance.strict,
+            options={
+                "runner": "pytest",
+                "workers": self.workers or 1,
+                "max_examples": conformance.max_examples,
+                "rate_limit": budgets,
+                "max_wait": conformance.max_wait,
+                "state_setup": states,
+                "contracts": sorted({check.contract for check in checks}),
+                "throttled_waits": self.throttled_waits,
+            },
+            checks=checks,
+        )
+
+    def _describe(self) -> tuple[str, str, dict[str, str]]:
+        """The target's label, the state setup and the budgets (no request is sent)."""
+        target, states = build(self.settings.conformance)
+        try:
+            budgets = {f"{m} {p}": str(b) for (m, p), b in sorted(target.budgets.items())}
+            return mask(target.label, self.settings.secrets), states.description, budgets
+        finally:
+            target.close()

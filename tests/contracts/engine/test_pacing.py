@@ -1,0 +1,59 @@
+import pytest
+
+from calbot.contracts.engine.pacing import SAFETY, SLACK_SECONDS, Pacer
+from calbot.spec.throttles import RateLimit
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def make(limit: int = 3, period: float = 10.0) -> tuple[Pacer, FakeTime]:
+    time = FakeTime()
+    return Pacer({"op": RateLimit(limit, period)}, clock=time.clock, sleep=time.sleep), time
+
+
+def test_sends_within_the_budget_do_not_wait() -> None:
+    pacer, time = make()
+    for _ in range(3):
+        pacer.before_send("op")
+    assert time.slept == []
+
+
+def test_the_next_send_waits_for_the_oldest_to_leave_the_window() -> None:
+    pacer, time = make(limit=3, period=10.0)
+    for _ in range(3):
+        pacer.before_send("op")
+        time.now += 1
+    pacer.before_send("op")
+    window = 10.0 * SAFETY + SLACK_SECONDS
+    assert time.slept == [pytest.approx(window - 3)]
+    assert pacer.waited == pytest.approx(window - 3)
+
+
+def test_operations_without_a_budget_are_not_paced() -> None:
+    pacer, time = make(limit=1)
+    for _ in range(5):
+        pacer.before_send("other")
+    assert time.slept == []
+
+
+def test_until_clear_and_recent() -> None:
+    pacer, time = make(limit=5, period=10.0)
+    assert pacer.until_clear("op") == 0
+    pacer.before_send("op")
+    time.now += 4
+    pacer.before_send("op")
+    assert pacer.recent("op", 10) == 2
+    assert pacer.until_clear("op") == pytest.approx(10.0 * SAFETY + SLACK_SECONDS)
+    pacer.forget("op")
+    assert pacer.recent("op", 10) == 0

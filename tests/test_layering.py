@@ -1,0 +1,129 @@
+"""Every layer stays in its place: an inner layer never imports an outer one (design.md).
+
+Inner to outer: spec → generators → contracts.domain → contracts (engine, checks, clients) →
+reports → the adapters (CLI, pytest plugin, reference server, proxy). Read from the source with
+`ast`, so a lazy import inside a function counts too.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+import calbot
+import calbot.contracts
+import calbot.generators
+import calbot.reports
+import calbot.spec
+
+SRC = Path(calbot.__file__).parent
+THIRD_PARTY_OK = ("hypothesis", "schemathesis", "httpx", "jsonschema", "yaml", "jinja2")
+RESULT_MODEL = ("calbot.contracts.results", "calbot.contracts.rules", "calbot.contracts.masking")
+
+# package -> the calbot modules its files may import (besides its own package)
+LAYERS: dict[str, tuple[str, ...]] = {
+    "calbot.spec": (),
+    "calbot.generators": ("calbot.spec",),
+    "calbot.contracts.domain": ("calbot.spec",),
+    "calbot.reports": ("calbot.spec", *RESULT_MODEL),
+    "calbot.server": (
+        "calbot.spec",
+        "calbot.contracts.domain",
+        "calbot.contracts.clients.ledger",
+        "calbot.contracts.masking",
+    ),
+}
+# the result model is the bottom of `contracts`: only the spec (and the kit's version) below it
+LAYERS.update(dict.fromkeys(RESULT_MODEL, ("calbot.spec", "calbot.__init__", *RESULT_MODEL)))
+
+
+def package_dir(package: str) -> Path:
+    module = sys.modules.get(package) or __import__(package, fromlist=["_"])
+    return Path(module.__file__).parent  # type: ignore[arg-type]
+
+
+def files_of(package: str) -> list[Path]:
+    if package in RESULT_MODEL:
+        return [package_dir("calbot.contracts") / (package.rpartition(".")[2] + ".py")]
+    return sorted(package_dir(package).rglob("*.py"))
+
+
+def calbot_imports(path: Path) -> list[str]:
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+            if node.module == "calbot":
+                names = [f"calbot.{alias.name}" for alias in node.names]
+        found += [name for name in names if name == "calbot" or name.startswith("calbot.")]
+    return found
+
+
+def allowed(module: str, package: str) -> bool:
+    own = () if package in RESULT_MODEL else (package,)
+    prefixes = (*own, *LAYERS[package])
+    if module == "calbot.__version__":
+        return "calbot.__init__" in LAYERS[package] or package.startswith("calbot.contracts")
+    return any(module == prefix or module.startswith(prefix + ".") for prefix in prefixes)
+
+
+CASES = [(package, path) for package in LAYERS for path in files_of(package)]
+
+
+@pytest.mark.parametrize(("package", "path"), CASES, ids=[f"{p}:{f.name}" for p, f in CASES])
+def test_imports_stay_in_the_layer(package: str, path: Path) -> None:
+    for module in calbot_imports(path):
+        assert allowed(module, package), f"{package} ({path.name}) imports {module}"
+
+
+def test_contracts_never_import_the_adapters_or_the_reports() -> None:
+    outer = (
+        "calbot.cli",
+        "calbot.server",
+        "calbot.pytest",
+        "calbot.reports",
+        "calbot.proxy",
+        "calbot.conformance",
+        "calbot.client_fixture",
+    )
+    for path in sorted(package_dir("calbot.contracts").rglob("*.py")):
+        for module in calbot_imports(path):
+            assert not module.startswith(outer), f"contracts ({path.name}) imports {module}"
+
+
+def test_the_domain_does_no_io() -> None:
+    for path in files_of("calbot.contracts.domain"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules = {
+            alias.name.partition(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        } | {
+            (node.module or "").partition(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+        }
+        assert not modules & {"httpx", "socket", "asyncio", "subprocess", "uvicorn"}, path.name
+
+
+def test_generators_use_only_hypothesis_beside_the_spec() -> None:
+    for path in files_of("calbot.generators"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                top = node.module.partition(".")[0]
+                assert top in sys.stdlib_module_names or top in {"calbot", "hypothesis"}, (
+                    f"{path.name} imports {node.module}"
+                )
+
+
+def test_the_generators_public_api_is_exported() -> None:
+    for name in calbot.generators.__all__:
+        assert getattr(calbot.generators, name) is not None
+    assert "meeting_urls" in calbot.generators.__all__
