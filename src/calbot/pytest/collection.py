@@ -6,7 +6,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
@@ -19,11 +19,18 @@ from calbot.contracts.engine.runner import (
 from calbot.contracts.results import CheckResult
 from calbot.exceptions import CalbotWarning
 from calbot.pytest.reporting import FINDINGS_SHOWN, CalbotFailure, ItemVerdict, judge
+from calbot.pytest.session import Runner
+from calbot.pytest.settings import Settings
 
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr
 
-    from calbot.pytest.hooks import ConformancePlugin
+
+class ConformancePlugin(Protocol):
+    """What the collection tree needs of the session's plugin (`hooks.ConformancePlugin`)."""
+
+    settings: Settings
+    runner: Runner
 
 
 COLLECTOR_NAME = "calbot"
