@@ -54,7 +54,7 @@ class Activity:
         until = self.waiting_until
         return None if until is None else max(0.0, until - self.clock())
 
-    def pause(self, seconds: float, why: str = "waiting") -> None:
+    def pause(self, seconds: float, why: str = "") -> None:
         """Sleep `seconds`, woken at once (KeyboardInterrupt) when the run is stopped.
 
         Inside `waiting(...)` the wait keeps the reason given there."""

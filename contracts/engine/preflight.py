@@ -36,13 +36,17 @@ class CouldNotRun(TargetError):
         self.result = result
 
 
+class TargetUnreachable(CouldNotRun):
+    """The target did not answer at all (refused, timed out)."""
+
+
 def preflight(target: Target) -> None:
     """Raise `CouldNotRun` unless the target answers the documented path like this API."""
     path = EVENT.format(id=uuid.uuid4())
     try:
         response = target.send("GET", path)
     except TargetError as exc:
-        raise CouldNotRun(str(exc)) from None
+        raise TargetUnreachable(str(exc)) from None
     status, what = response.status_code, f"GET {target.url_for(path)} answered"
     if status in REFUSED:
         if target.config.api_key:

@@ -64,7 +64,7 @@ class Target:
         self.budgets: dict[Operation, RateLimit] = budgets(config.rate_limit)
         self.pacer = Pacer(
             {operation: budget for operation, budget in self.budgets.items()},
-            sleep=lambda seconds: self.activity.pause(seconds, "pacing to the budget"),
+            sleep=lambda seconds: self.activity.pause(seconds, "the budget's window"),
         )
         self.base_url = (config.base_url or IN_PROCESS_URL).rstrip("/")
         transport: httpx.BaseTransport | None = None

@@ -42,7 +42,8 @@ def status_text(activity: Activity) -> str | None:
     text = f"{check} · {requests} request{'' if requests == 1 else 's'} · {elapsed:.0f} s"
     left = activity.wait_left()
     if left is not None:
-        text += f" · waiting {left:.0f} s for {activity.waiting_for or 'the target'}"
+        why = f" for {activity.waiting_for}" if activity.waiting_for else ""
+        text += f" · waiting {left:.0f} s{why}"
     return text
 
 
@@ -89,14 +90,15 @@ class Display:
 
     def check_line(self, spec: CheckSpec, result: CheckResult) -> str:
         symbol, colour = SYMBOLS[result.status]
-        line = f"{spec.id:<48} {result.duration:6.2f}s"
+        line = f"  {click.style(symbol, fg=colour)} {spec.id:<48} {result.duration:6.2f}s"
+        note = ""
         if result.reason:
-            line += f"  {mask(result.reason, self.secrets)}"
+            note = mask(result.reason, self.secrets)
         elif result.findings:
             count = sum(f.count for f in result.findings)
             first = mask(result.findings[0].message, self.secrets)
-            line += f"  {count} finding{'s' if count != 1 else ''}: {first}"
-        return f"  {click.style(symbol, fg=colour)} {one_line(line, LINE)}"
+            note = f"{count} finding{'s' if count != 1 else ''}: {first}"
+        return f"{line}  {one_line(note, LINE - 60)}" if note else line
 
     def _tick(self) -> None:
         interval = LIVE_TICK if self.live else self.heartbeat

@@ -131,6 +131,7 @@ def summarize(
     counts = counts or "no checks finished"
     if reason.startswith(INTERRUPTED):
         head, colour = "INTERRUPTED", "magenta"
+        reason = reason.removeprefix(INTERRUPTED).strip()
     else:
         head = "COULD NOT RUN" if reason else result.verdict.value.upper()
         colour = {0: "green", 1: "red"}.get(result.exit_code, "magenta")
