@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from calbot.contracts.engine.target import Target, TargetError
 from calbot.contracts.results import (
     INTERRUPTED,
     CheckResult,
+    Finding,
     RunResult,
     Status,
     level_status,
@@ -91,6 +93,16 @@ def select(checks: Sequence[CheckSpec], wanted: Iterable[str] | None) -> list[Ch
     return [spec for spec in checks if spec.contract in normalised or spec.id in normalised]
 
 
+_IDS = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+
+
+def finding_order(finding: Finding) -> tuple[str, str, str]:
+    """A check's findings in an order that depends on the seed only, not on the order a
+    library handed them over (set iteration varies between processes) or on server ids."""
+    rule, operation, signature = finding.group_key()
+    return rule, operation, _IDS.sub("<id>", signature)
+
+
 def _unknown(checks: Sequence[CheckSpec], unknown: list[str]) -> str:
     """Say what is unknown, and what is known: a contract's check ids when it was named."""
     contracts = list(dict.fromkeys(spec.contract for spec in checks))
@@ -142,7 +154,7 @@ def run_check(
         result.status, result.reason = Status.ERROR, f"{type(exc).__name__}: {exc}"
     finally:
         ctx.cleanup()
-    result.findings = ctx.findings
+    result.findings = sorted(ctx.findings, key=finding_order)
     if ctx.findings and result.status in (Status.PASSED, Status.SKIPPED):
         result.status = level_status(spec.level)
     result.duration = round(time.perf_counter() - clock, 3)

@@ -123,3 +123,21 @@ def test_a_finding_with_a_response_rests_on_it_alone(target: Target) -> None:
     (finding,) = outcome.findings
     assert [e.url.split("/")[-2] for e in finding.exchanges] == ["b"]
     assert finding.curl is not None and finding.curl.count("curl") == 1
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_findings_come_in_the_same_order_however_they_were_found(
+    target: Target, reverse: bool
+) -> None:
+    """Problem 9: with one seed, findings came in another order from one process to the next
+    (a library hands failures over from a set)."""
+    found = [("schema.responses", "ST103 undocumented"), ("robustness.no-5xx", "ST101 5xx")]
+
+    def check(ctx: Context) -> None:
+        for rule, message in found[::-1] if reverse else found:
+            ctx.fail(message, rule=rule)
+
+    outcome = run_check(
+        CheckSpec("t", "c", "schema.responses", check), target, NoStates(), RunOptions()
+    )
+    assert [f.message for f in outcome.findings] == ["ST101 5xx", "ST103 undocumented"]
