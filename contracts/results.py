@@ -13,7 +13,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+# How `RunResult.incomplete` starts when the user stopped the run (Ctrl-C): exit 130.
+INTERRUPTED = "interrupted"
+EXIT_INTERRUPTED = 130
 
 
 class Status(StrEnum):
@@ -108,6 +111,9 @@ class RunResult:
     options: dict[str, Any] = field(default_factory=dict)
     checks: list[CheckResult] = field(default_factory=list)
     strict: bool = False
+    # Why this run gives no verdict, when it gives none: it could not run (the target refused
+    # the key, state setup failed, ...), verified too little, or was interrupted.
+    incomplete: str | None = None
 
     def counts(self) -> dict[Status, int]:
         counted = dict.fromkeys(Status, 0)
@@ -118,6 +124,8 @@ class RunResult:
     @property
     def verdict(self) -> Verdict:
         statuses = {check.status for check in self.checks}
+        if self.incomplete:
+            return Verdict.ERROR
         if Status.FAILED in statuses or (self.strict and Status.WARNING in statuses):
             return Verdict.NON_CONFORMANT
         if Status.ERROR in statuses or not statuses & {Status.PASSED, Status.WARNING}:
@@ -126,7 +134,9 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
-        """0 conformant, 1 non-conformant, 2 could not run (see design.md)."""
+        """0 conformant, 1 non-conformant, 2 could not run, 130 interrupted (see design.md)."""
+        if self.incomplete and self.incomplete.startswith(INTERRUPTED):
+            return EXIT_INTERRUPTED
         return {Verdict.CONFORMANT: 0, Verdict.NON_CONFORMANT: 1, Verdict.ERROR: 2}[self.verdict]
 
     def findings(self) -> list[Finding]:
@@ -161,6 +171,7 @@ class RunResult:
             options=dict(data.get("options") or {}),
             checks=checks,
             strict=bool(data.get("strict", False)),
+            incomplete=data.get("incomplete"),
         )
 
 

@@ -44,6 +44,21 @@ def when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S %z").strip()
 
 
+def option_text(value: object) -> str:
+    """An option's value as a person writes it: lists comma-separated, mappings as
+    `key value` pairs, booleans as on/off, nothing as "—" (never a Python repr)."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, dict):
+        return ", ".join(f"{key} {option_text(item)}" for key, item in value.items()) or "—"
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
+        return ", ".join(option_text(item) for item in items) or "—"
+    return str(value)
+
+
 def plural(count: int, word: str, many: str | None = None) -> str:
     """`1 check`, `2 checks`, `3 findings`: the count and the right form of the word."""
     return f"{count} {word if count == 1 else many or word + 's'}"

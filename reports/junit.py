@@ -10,7 +10,9 @@ The shape follows the Apache Ant JUnit schema CI servers read (windyroad/JUnit-S
 - one `<testcase>` per check (`classname` = contract, `name` = check name, `time`);
 - failed → `<failure message type>`: the first finding's message and how many findings there
   were, typed by its rule; the body lists the finding groups (the first 50, then a count);
-- error → `<error>`; skipped → `<skipped message="reason"/>`;
+- error → `<error>`; a run that gives no verdict (could not run, verified too little,
+  interrupted) adds an `<error>` testcase `calbot::run` with the reason;
+- skipped → `<skipped message="reason"/>`;
 - **warning → a passed testcase.** The schema allows no `<system-out>` inside a testcase, so the
   note goes to the suite's `<system-out>`, one `[warning] <check id>` block per check, and
   to a `calbot.warning` property. Under `--strict` (`RunResult.strict`), where warnings make the
@@ -23,10 +25,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from calbot.contracts.results import CheckResult, Finding, RunResult, Status
+from calbot.contracts.results import CheckResult, Finding, Level, RunResult, Status
 from calbot.reports.view import CheckView, prepare
 
 PACKAGE = "calbot"
+RUN_CASE = "run"
 MAX_GROUPS = 50
 
 
@@ -77,10 +80,14 @@ class Suite:
 
 
 def suites(result: RunResult) -> list[Suite]:
-    """The run's checks as one suite per contract, in the order contracts first ran."""
+    """The run's checks as one suite per contract, in the order contracts first ran; a run
+    that gives no verdict (`incomplete`) ends with an error testcase `calbot::run` saying why,
+    so a CI server never shows it green."""
     by_contract: dict[str, list[CheckView]] = {}
     for view in prepare(result).checks:
         by_contract.setdefault(view.check.contract, []).append(view)
+    if result.incomplete:
+        by_contract.setdefault(PACKAGE, []).append(_incomplete(result, result.incomplete))
     if not by_contract:
         return [Suite(0, PACKAGE, timestamp(result.started_at), [])]
     built = []
@@ -90,6 +97,20 @@ def suites(result: RunResult) -> list[Suite]:
         cases = [_case(view, strict=result.strict) for view in views]
         built.append(Suite(index, contract, timestamp(start), cases))
     return built
+
+
+def _incomplete(result: RunResult, reason: str) -> CheckView:
+    check = CheckResult(
+        contract=PACKAGE,
+        name=RUN_CASE,
+        rule=f"{PACKAGE}.{RUN_CASE}",
+        level=Level.MUST,
+        status=Status.ERROR,
+        description="The run as a whole",
+        reason=reason,
+        started_at=result.started_at,
+    )
+    return CheckView(check, "", [], [], 0)
 
 
 def _case(view: CheckView, *, strict: bool) -> Case:

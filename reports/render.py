@@ -100,6 +100,8 @@ def _junit(result: RunResult, common: dict[str, Any]) -> str:
         ("calbot.strict", str(result.strict).lower()),
         ("calbot.started_at", result.started_at.isoformat()),
     ]
+    if result.incomplete:
+        properties.append(("calbot.incomplete", result.incomplete))
     hostname = str(result.options.get("hostname") or "localhost")
     return _template("junit.xml.j2").render(
         suites=junit.suites(result),
@@ -147,6 +149,7 @@ def environment() -> Environment:
         md_fenced=filters.md_fenced,
         md_text=filters.md_text,
         md_value=filters.md_value,
+        option_text=filters.option_text,
         plural=filters.plural,
         request_text=filters.request_text,
         response_text=filters.response_text,

@@ -89,6 +89,10 @@ class ReportView:
         total, counts = len(self.result.checks), self.counts
         failed, warnings, passed = counts["failed"], counts["warning"], counts["passed"]
         verdict = self.result.verdict
+        if self.result.incomplete:
+            reason = self.result.incomplete.rstrip(".")
+            ran = f" {plural(total, 'check')} ran before." if total else ""
+            return f"{reason[:1].upper()}{reason[1:]}.{ran}"
         if not total:
             return "No checks ran."
         if verdict is Verdict.NON_CONFORMANT:

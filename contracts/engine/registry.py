@@ -26,12 +26,14 @@ import httpx
 
 from calbot.contracts.domain.operations import BOT, EVENT, EVENT_BOT
 from calbot.contracts.engine.events import event_params
-from calbot.contracts.engine.state_setup import StateSetup, StateUnavailable
+from calbot.contracts.engine.state_setup import StateSetup, StateSetupFailed, StateUnavailable
 from calbot.contracts.engine.target import Target
 from calbot.contracts.results import CheckResult, Finding, Level, Status
 from calbot.contracts.rules import RULES_BY_ID
 
 SERVER_ERROR_RULE = "robustness.no-5xx"
+# A finding with no single response rests on the check's latest API exchanges: at most these.
+EVIDENCE_EXCHANGES = 6
 
 
 class Skip(Exception):
@@ -107,6 +109,7 @@ class RunOptions:
     rate_limit_contract: bool = True
     strict: bool = False
     require_state: bool = False
+    allow_skips: bool = False
     nonce: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
 
@@ -123,6 +126,7 @@ class Context:
         self.findings: list[Finding] = []
         self.created: list[str] = []
         self._keys = itertools.count(1)
+        self._first_exchange = len(target.transcript)
 
     # --- state ----------------------------------------------------------------------------------
 
@@ -134,6 +138,8 @@ class Context:
         params = {**event_params(kind, now=self.now()), **overrides}
         try:
             body = self.states.create_event(kind, params)
+        except StateSetupFailed:
+            raise  # broken, not unsupported: the run stops (exit 2)
         except StateUnavailable as exc:
             raise NoState(f"{NEEDS_EVENTS}{exc}") from None
         self.created.append(body["id"])
@@ -169,13 +175,19 @@ class Context:
         signature: str = "",
         rule: str | None = None,
     ) -> None:
-        """Record that the target broke this check's rule (or `rule`, when another one)."""
-        exchanges, curl, operation = [], None, None
+        """Record that the target broke this check's rule (or `rule`, when another one).
+
+        The finding carries its evidence: `response` when given, else the check's latest
+        exchanges with the API (and the events it created are named in the message); a curl
+        command per request either way."""
+        operation, signature = None, signature or message
         if response is not None:
-            exchanges = [self.target.exchange(response)]
-            curl = self.target.curl(response.request)
+            evidence = [response]
             op = self.target.operation_of(response.request.method, response.request.url.path)
             operation = f"{op[0]} {op[1]}" if op else None
+        else:
+            evidence = self.api_exchanges()[-EVIDENCE_EXCHANGES:]
+            message = self._with_events(message)
         self.findings.append(
             Finding(
                 rule=rule or self.spec.rule,
@@ -183,11 +195,23 @@ class Context:
                 expected=_show(expected),
                 actual=_show(actual),
                 operation=operation,
-                curl=curl,
-                exchanges=exchanges,
-                signature=signature or message,
+                curl="\n".join(self.target.curl(r.request) for r in evidence) or None,
+                exchanges=[self.target.exchange(r) for r in evidence],
+                signature=signature,
             )
         )
+
+    def api_exchanges(self) -> list[httpx.Response]:
+        """The responses to API requests (not state setup) this check has had so far."""
+        sent = self.target.transcript[self._first_exchange :]
+        return [r for r in sent if self.target.operation_of(r.request.method, r.request.url.path)]
+
+    def _with_events(self, message: str) -> str:
+        missing = [event_id for event_id in self.created if event_id not in message]
+        if not missing:
+            return message
+        noun = "event" if len(missing) == 1 else "events"
+        return f"{message} ({noun} {', '.join(missing)})"
 
     def expect_status(self, response: httpx.Response, status: int, what: str) -> bool:
         """Record a finding unless the response has `status`; says whether it had."""

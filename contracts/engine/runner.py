@@ -3,16 +3,46 @@
 from __future__ import annotations
 
 import importlib
+import re
 import time
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
-from calbot.contracts.domain.operations import EVENT
-from calbot.contracts.engine.registry import REGISTRY, CheckSpec, Context, NoState, RunOptions, Skip
-from calbot.contracts.engine.state_setup import StateSetup
+from calbot.contracts.engine.preflight import CouldNotRun, preflight
+from calbot.contracts.engine.registry import (
+    NEEDS_EVENTS,
+    REGISTRY,
+    CheckSpec,
+    Context,
+    NoState,
+    RunOptions,
+    Skip,
+)
+from calbot.contracts.engine.state_setup import StateSetup, StateSetupFailed
 from calbot.contracts.engine.target import Target, TargetError
-from calbot.contracts.results import CheckResult, RunResult, Status, level_status, new_run
+from calbot.contracts.results import (
+    INTERRUPTED,
+    CheckResult,
+    Finding,
+    RunResult,
+    Status,
+    level_status,
+    new_run,
+)
+
+__all__ = [
+    "CONTRACT_ORDER",
+    "RATE_LIMIT_CONTRACT",
+    "CouldNotRun",
+    "Progress",
+    "RunInterrupted",
+    "all_checks",
+    "hollow",
+    "preflight",
+    "run",
+    "run_check",
+    "select",
+]
 
 # Run order: cheap, state-light contracts first; the rate-limit burst last, so that the
 # budget it spends does not slow the others down.
@@ -34,6 +64,14 @@ RATE_LIMIT_CONTRACT = "rate_limit"
 Progress = Callable[[str, CheckSpec, CheckResult | None], None]
 
 
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a run: `result` holds the checks that ran, marked interrupted."""
+
+    def __init__(self, result: RunResult) -> None:
+        super().__init__(result.incomplete)
+        self.result = result
+
+
 def all_checks() -> list[CheckSpec]:
     """Every registered check, in run order."""
     for contract in CONTRACT_ORDER:
@@ -50,21 +88,47 @@ def select(checks: Sequence[CheckSpec], wanted: Iterable[str] | None) -> list[Ch
     known = {spec.contract for spec in checks} | {spec.id for spec in checks}
     unknown = [name for name in names if name.replace("-", "_") not in known and name not in known]
     if unknown:
-        contracts = ", ".join(dict.fromkeys(spec.contract for spec in checks))
-        raise ValueError(f"unknown contract {', '.join(unknown)}; known: {contracts}")
+        raise ValueError(_unknown(checks, unknown))
     normalised = {name.replace("-", "_") for name in names} | set(names)
     return [spec for spec in checks if spec.contract in normalised or spec.id in normalised]
 
 
-def preflight(target: Target) -> None:
-    """Fail fast (TargetError) when the target does not answer HTTP at all."""
-    target.send("GET", EVENT.format(id=uuid.uuid4()), paced=True)
+_IDS = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+
+
+def finding_order(finding: Finding) -> tuple[str, str, str]:
+    """A check's findings in an order that depends on the seed only, not on the order a
+    library handed them over (set iteration varies between processes) or on server ids."""
+    rule, operation, signature = finding.group_key()
+    return rule, operation, _IDS.sub("<id>", signature)
+
+
+def _unknown(checks: Sequence[CheckSpec], unknown: list[str]) -> str:
+    """Say what is unknown, and what is known: a contract's check ids when it was named."""
+    contracts = list(dict.fromkeys(spec.contract for spec in checks))
+    named = {name.partition("::")[0].replace("-", "_") for name in unknown if "::" in name}
+    if named and named <= set(contracts):
+        ids = ", ".join(spec.id for spec in checks if spec.contract in named)
+        return f"unknown check {', '.join(unknown)}; known checks: {ids}"
+    kind = "check" if all("::" in name for name in unknown) else "contract"
+    return (
+        f"unknown {kind} {', '.join(unknown)}; known contracts: {', '.join(contracts)} "
+        "(or CONTRACT::CHECK)"
+    )
 
 
 def run_check(
-    spec: CheckSpec, target: Target, states: StateSetup, options: RunOptions
+    spec: CheckSpec,
+    target: Target,
+    states: StateSetup,
+    options: RunOptions,
+    *,
+    abort: bool = False,
 ) -> CheckResult:
-    """Run one check and turn what happened into a CheckResult."""
+    """Run one check and turn what happened into a CheckResult.
+
+    Broken state setup (`StateSetupFailed`) is an error of this check, or, with `abort`,
+    propagates: the run cannot give a verdict."""
     clock = time.perf_counter()
     result = spec.result(Status.PASSED)
     if spec.contract == RATE_LIMIT_CONTRACT and not options.rate_limit_contract:
@@ -75,6 +139,10 @@ def run_check(
     try:
         with target.recording():
             spec.function(ctx)
+    except StateSetupFailed as exc:
+        if abort:
+            raise
+        result.status, result.reason = Status.ERROR, f"state setup failed: {exc}"
     except NoState as skip:
         status = Status.ERROR if options.require_state else Status.SKIPPED
         result.status, result.reason = status, str(skip)
@@ -86,7 +154,7 @@ def run_check(
         result.status, result.reason = Status.ERROR, f"{type(exc).__name__}: {exc}"
     finally:
         ctx.cleanup()
-    result.findings = ctx.findings
+    result.findings = sorted(ctx.findings, key=finding_order)
     if ctx.findings and result.status in (Status.PASSED, Status.SKIPPED):
         result.status = level_status(spec.level)
     result.duration = round(time.perf_counter() - clock, 3)
@@ -101,7 +169,11 @@ def run(
     contracts: Iterable[str] | None = None,
     progress: Progress | None = None,
 ) -> RunResult:
-    """Run the selected contracts; raises TargetError when the target cannot be reached."""
+    """Run the selected contracts.
+
+    Raises `CouldNotRun` (with `.result`, marked incomplete) when the target cannot be reached,
+    refuses the key, is not this API, or state setup fails; `RunInterrupted` (with `.result`)
+    on Ctrl-C. A run that verified too little comes back marked incomplete (see `hollow`)."""
     checks = select(all_checks(), contracts)
     started, clock = datetime.now(UTC), time.perf_counter()
     result = new_run(
@@ -117,14 +189,67 @@ def run(
             "contracts": sorted({spec.contract for spec in checks}),
         },
     )
-    preflight(target)
-    for spec in checks:
-        if progress:
-            progress("start", spec, None)
-        outcome = run_check(spec, target, states, options)
-        result.checks.append(outcome)
-        if progress:
-            progress("done", spec, outcome)
+    try:
+        preflight(target)
+        for spec in checks:
+            target.activity.start_check(spec.id)
+            if progress:
+                progress("start", spec, None)
+            outcome = run_check(spec, target, states, options, abort=True)
+            result.checks.append(outcome)
+            target.activity.end_check()
+            if progress:
+                progress("done", spec, outcome)
+    except CouldNotRun as exc:
+        raise _stop(result, clock, target, CouldNotRun, f"could not run: {exc}") from None
+    except StateSetupFailed as exc:
+        reason = f"could not run: state setup failed: {exc}"
+        raise _stop(result, clock, target, CouldNotRun, reason) from None
+    except KeyboardInterrupt:
+        during = f" during {target.activity.check}" if target.activity.check else ""
+        reason = (
+            f"{INTERRUPTED} (Ctrl-C){during}, after {len(result.checks)} of {len(checks)} checks"
+        )
+        raise _stop(result, clock, target, RunInterrupted, reason) from None
+    _finish(result, clock, target)
+    result.incomplete = hollow(result, options)
+    return result
+
+
+def hollow(result: RunResult, options: RunOptions) -> str | None:
+    """Why a finished run verified too little to be a verdict, or None.
+
+    Most checks skipped for want of events (no state setup, too few given ids) is not a green
+    run, unless the user accepted it (`allow_skips`)."""
+    if options.allow_skips:
+        return None
+    starved = [c for c in result.checks if (c.reason or "").startswith(NEEDS_EVENTS)]
+    starved = [c for c in starved if c.status is Status.SKIPPED]
+    if not starved or 2 * len(starved) <= len(result.checks):
+        return None
+    reason = (starved[0].reason or "")[len(NEEDS_EVENTS) :]
+    return (
+        f"verified too little: {len(starved)} of {len(result.checks)} checks got no events "
+        f"to work on ({reason})"
+    )
+
+
+def _finish(result: RunResult, clock: float, target: Target) -> None:
     result.duration = round(time.perf_counter() - clock, 3)
     result.options["throttled_waits"] = target.throttled_waits
-    return result
+
+
+def _stop(
+    result: RunResult,
+    clock: float,
+    target: Target,
+    kind: type[CouldNotRun] | type[RunInterrupted],
+    reason: str,
+) -> CouldNotRun | RunInterrupted:
+    """The exception that ends the run, carrying its result marked with `reason`."""
+    _finish(result, clock, target)
+    target.activity.end_check()
+    result.incomplete = reason
+    if kind is RunInterrupted:
+        return RunInterrupted(result)
+    return CouldNotRun(reason.removeprefix("could not run: "), result)

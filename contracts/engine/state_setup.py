@@ -10,6 +10,8 @@ import contextlib
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from calbot.contracts.domain.operations import EVENT
+from calbot.contracts.engine.excerpt import one_line
 from calbot.contracts.engine.target import Target, TargetError
 
 STATE = "a calendar event"
@@ -17,7 +19,18 @@ StateCallable = Callable[[str, str, dict[str, Any]], Mapping[str, Any] | None]
 
 
 class StateUnavailable(Exception):
-    """The state a contract needs cannot be set up on this target."""
+    """The state a contract needs cannot be set up on this target (the check is skipped)."""
+
+
+class StateSetupFailed(StateUnavailable):
+    """State setup is broken, not unsupported: the run cannot give a verdict (exit 2).
+
+    A state URL answering anything but 200 or the protocol's 400 (unknown state), one that
+    cannot be reached or does not answer with an event; a state callable that raises."""
+
+
+# The provider-state protocol's "this state is not supported here".
+UNKNOWN_STATE_STATUS = 400
 
 
 class StateSetup(Protocol):
@@ -36,7 +49,7 @@ class StateSetup(Protocol):
 
 def _event_body(body: object, where: str) -> dict[str, Any]:
     if not isinstance(body, Mapping) or not isinstance(body.get("id"), str):
-        raise StateUnavailable(f"{where} did not answer with a calendar event (no string `id`)")
+        raise StateSetupFailed(f"{where} did not answer with a calendar event (no string `id`)")
     return dict(body)
 
 
@@ -46,23 +59,31 @@ class ProviderStates:
     def __init__(self, target: Target, url: str) -> None:
         self.target = target
         self.url = url
-        self.description = f"provider states at {url}"
+        self.shown = target.url_for(url)
+        self.description = f"provider states at {self.shown}"
 
     def _post(self, action: str, params: dict[str, Any]) -> Any:
         payload = {"state": STATE, "action": action, "params": params}
+        where = f"the state URL {self.shown}"
         try:
             response = self.target.send("POST", self.url, json=payload, paced=False)
         except TargetError as exc:
-            raise StateUnavailable(f"state setup failed: {exc}") from None
+            raise StateSetupFailed(f"{where} cannot be used: {exc}") from None
         if response.status_code != 200:
-            excerpt = response.text[:300]
-            raise StateUnavailable(
-                f"state setup {action} answered {response.status_code} at {self.url}: {excerpt}"
+            failure = (
+                StateUnavailable
+                if response.status_code == UNKNOWN_STATE_STATUS
+                else StateSetupFailed
+            )
+            raise failure(
+                f"{where} answered {response.status_code} to {action}: {one_line(response.text)}"
             )
         try:
             return response.json()
         except ValueError:
-            return None
+            raise StateSetupFailed(
+                f"{where} answered 200 to {action} but not with JSON: {one_line(response.text)}"
+            ) from None
 
     def create_event(self, kind: str, params: dict[str, Any]) -> dict[str, Any]:
         return _event_body(self._post("setup", params), f"state setup at {self.url}")
@@ -83,7 +104,11 @@ class CallableStates:
         try:
             body = self.function(STATE, "setup", params)
         except Exception as exc:
-            raise StateUnavailable(f"state callable failed: {type(exc).__name__}: {exc}") from exc
+            raise StateSetupFailed(
+                f"the state callable failed: {type(exc).__name__}: {one_line(str(exc))}"
+            ) from exc
+        if body is None:
+            raise StateUnavailable("the state callable does not set up this state (None)")
         return _event_body(body, "the state callable")
 
     def teardown(self, event_id: str) -> None:
@@ -109,12 +134,19 @@ class GivenEvents:
             )
         event_id = ids.pop(0)
         try:
-            response = self.target.send("GET", f"/api/v2/calendar-events/{event_id}/")
+            response = self.target.send("GET", EVENT.format(id=event_id))
         except TargetError as exc:
-            raise StateUnavailable(str(exc)) from None
+            raise StateSetupFailed(str(exc)) from None
         if response.status_code != 200:
-            raise StateUnavailable(f"given event {event_id} answered {response.status_code}")
-        return _event_body(response.json(), f"GET of given event {event_id}")
+            raise StateSetupFailed(
+                f"the given event --event {kind}={event_id} answered {response.status_code}: "
+                f"{one_line(response.text)}"
+            )
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        return _event_body(body, f"GET of the given event {event_id}")
 
     def teardown(self, event_id: str) -> None:
         """Given events are not ours to remove."""

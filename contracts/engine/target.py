@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from calbot.contracts.domain.operations import (
     budgets,
     operation_of,
 )
+from calbot.contracts.engine.activity import Activity
 from calbot.contracts.engine.curl import curl_command
 from calbot.contracts.engine.pacing import Pacer
 from calbot.contracts.engine.transport import ASGIApp, SyncASGITransport
@@ -56,12 +56,16 @@ class TargetConfig:
 class Target:
     """Sends requests to the implementation, paced to its budget, and keeps a transcript."""
 
-    def __init__(self, config: TargetConfig) -> None:
+    def __init__(self, config: TargetConfig, activity: Activity | None = None) -> None:
         if (config.base_url is None) == (config.app is None):
             raise ValueError("give exactly one of base_url and app")
         self.config = config
+        self.activity = activity or Activity()
         self.budgets: dict[Operation, RateLimit] = budgets(config.rate_limit)
-        self.pacer = Pacer({operation: budget for operation, budget in self.budgets.items()})
+        self.pacer = Pacer(
+            {operation: budget for operation, budget in self.budgets.items()},
+            sleep=lambda seconds: self.activity.pause(seconds, "the budget's window"),
+        )
         self.base_url = (config.base_url or IN_PROCESS_URL).rstrip("/")
         transport: httpx.BaseTransport | None = None
         if config.app is not None:
@@ -75,7 +79,8 @@ class Target:
         self.transcript: list[httpx.Response] = []
         self.throttled_waits = 0
         self.memo: dict[str, Any] = {}
-        self.sleep: Callable[[float], None] = time.sleep
+        # Waits go through the activity: shown by a progress display, cut short by stop().
+        self.sleep: Callable[[float], None] = self.activity.pause
 
     # --- identity -------------------------------------------------------------------------------
 
@@ -145,16 +150,20 @@ class Target:
         wait = parse_retry_after(response.headers.get("retry-after"))
         wait = min(max(wait if wait is not None else 1.0, 0.0), self.config.max_wait)
         self.throttled_waits += 1
-        self.sleep(wait)
+        with self.activity.waiting(wait, "Retry-After"):
+            self.sleep(wait)
         return wait
 
     def _send_once(self, method: str, path: str, kwargs: dict[str, Any]) -> httpx.Response:
+        self.activity.sent()
         try:
             response = self.client.request(method, path, **kwargs)
         except httpx.TimeoutException as exc:
-            raise TargetError(f"{method} {path}: timed out ({exc})") from None
+            where = self.origin(path)
+            raise TargetError(f"{method} {path}: {where} timed out ({exc})") from None
         except httpx.TransportError as exc:
-            raise TargetError(f"{method} {path}: cannot reach {self.label} ({exc})") from None
+            where = self.origin(path)
+            raise TargetError(f"{method} {path}: cannot reach {where} ({exc})") from None
         self.transcript.append(response)
         return response
 
@@ -170,6 +179,17 @@ class Target:
             del self.transcript[start:]
 
     # --- reporting helpers ----------------------------------------------------------------------
+
+    def origin(self, path: str) -> str:
+        """The address a request to `path` goes to (`path` may be absolute: a state URL)."""
+        url = httpx.URL(path)
+        if url.is_absolute_url:
+            return str(url.copy_with(path="/", query=None, fragment=None)).rstrip("/")
+        return self.label
+
+    def url_for(self, path: str) -> str:
+        """The full URL a request to `path` goes to, as a user can reproduce it."""
+        return self.display(str(self.client.build_request("GET", path).url))
 
     def display(self, url: str) -> str:
         """A URL as a user can reproduce it (in-process URLs become the display URL)."""

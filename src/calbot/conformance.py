@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from calbot.contracts.engine.activity import Activity
 from calbot.contracts.engine.registry import RunOptions
 from calbot.contracts.engine.runner import Progress, run
 from calbot.contracts.engine.state_setup import (
@@ -58,10 +59,11 @@ class Conformance:
     seed: int | None = None
     strict: bool = False
     require_state: bool = False
+    allow_skips: bool = False
     label: str | None = None
 
 
-def build(options: Conformance) -> tuple[Target, StateSetup]:
+def build(options: Conformance, activity: Activity | None = None) -> tuple[Target, StateSetup]:
     """The target and state setup the options describe (the built-in server when no target)."""
     builtin = options.url is None and options.app is None
     app = options.app
@@ -82,7 +84,8 @@ def build(options: Conformance) -> tuple[Target, StateSetup]:
             timeout=options.timeout,
             display_url=BUILTIN_DISPLAY_URL if builtin else None,
             label=options.label or (f"{BUILTIN_LABEL}, budget {budget}" if builtin else None),
-        )
+        ),
+        activity,
     )
     return target, _states(target, options, builtin)
 
@@ -97,15 +100,23 @@ def _states(target: Target, options: Conformance, builtin: bool) -> StateSetup:
     return NoStates()
 
 
-def run_conformance(options: Conformance, *, progress: Progress | None = None) -> RunResult:
-    """Run the contracts; raises `TargetError` when the target cannot be reached at all."""
-    target, states = build(options)
+def run_conformance(
+    options: Conformance, *, progress: Progress | None = None, activity: Activity | None = None
+) -> RunResult:
+    """Run the contracts.
+
+    Raises `CouldNotRun` (its `.result` is the run so far, marked incomplete) when the target
+    cannot be reached, refuses the key, is not this API or state setup fails, and
+    `RunInterrupted` (also with `.result`) on Ctrl-C. `activity` follows the run as it goes
+    (for a progress display) and can stop it."""
+    target, states = build(options, activity)
     run_options = RunOptions(
         max_examples=options.max_examples,
         seed=options.seed if options.seed is not None else random.randrange(2**31),
         rate_limit_contract=options.rate_limit_contract,
         strict=options.strict,
         require_state=options.require_state,
+        allow_skips=options.allow_skips,
     )
     try:
         return run(target, states, run_options, contracts=options.contracts, progress=progress)

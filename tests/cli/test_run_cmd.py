@@ -76,10 +76,15 @@ def test_unreachable_target_exits_2_with_one_line(tmp_path: Path) -> None:
         (["--max-examples", "0"], "0"),
     ],
 )
-def test_bad_arguments_exit_2(args: list[str], message: str) -> None:
+def test_bad_arguments_exit_2(
+    args: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the could-not-run report goes to ./calbot-report
     result = CliRunner().invoke(cli, ["run", *args])
     assert result.exit_code == 2
     assert message in result.output
+    report = (tmp_path / "calbot-report" / "calbot-report.md").read_text()
+    assert "Could not run: bad arguments" in report
 
 
 def test_unwritable_report_dir_exits_2(tmp_path: Path) -> None:

@@ -235,6 +235,32 @@ def test_unreachable_target_is_one_clear_error(ordinary: pytest.Pytester, closed
     assert "Traceback" not in result.stdout.str()
 
 
+def test_a_refused_key_is_one_clear_error_not_findings(
+    ordinary: pytest.Pytester, keyed_server_url: str
+) -> None:
+    """The user's wrong key is not the server's non-conformance (issue 12)."""
+    result = ordinary.runpytest(*calbot_args(keyed_server_url, "--calbot-api-key=WRONG"))
+    result.assert_outcomes(passed=1, errors=1, skipped=len(ITEM_IDS) - 1)
+    result.stdout.fnmatch_lines(
+        [
+            "*calbot could not run: the target refuses the API key given (GET *answered 401*",
+            "Check --calbot-url and --calbot-api-key*",
+        ]
+    )
+    assert "WRONG" not in result.stdout.str()
+
+
+def test_a_mistyped_state_url_is_an_error_not_a_skip(
+    ordinary: pytest.Pytester, server_url: str
+) -> None:
+    """A state URL answering 404 is broken, not "this state is not supported" (issue 12)."""
+    args = calbot_args(server_url, "--calbot-state-url=/_calbot/wrong", "-k", "dedup")
+    result = ordinary.runpytest(*args)
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("errors", 0) == 3 and not outcomes.get("skipped"), outcomes
+    result.stdout.fnmatch_lines(["*state setup failed: the state URL *_calbot/wrong answered 404*"])
+
+
 def test_checks_without_events_skip_or_with_require_state_error(
     ordinary: pytest.Pytester, server_url: str
 ) -> None:

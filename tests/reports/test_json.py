@@ -43,7 +43,7 @@ def test_schema_is_documented() -> None:
     schema = result_schema()
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["$id"]
-    assert schema["properties"]["schema_version"]["const"] == SCHEMA_VERSION == "1.0"
+    assert schema["properties"]["schema_version"]["const"] == SCHEMA_VERSION == "1.1"
     for sub in schemas(schema):
         assert sub.get("description"), sub
 
@@ -74,9 +74,9 @@ def test_written_json_validates_and_round_trips(name: str, request: pytest.Fixtu
 
 def test_pretty_printed_in_a_stable_order(result: RunResult) -> None:
     text = render(result, "json")
-    assert text.startswith('{\n  "schema_version": "1.0",\n  "verdict": "non-conformant",\n')
+    assert text.startswith('{\n  "schema_version": "1.1",\n  "verdict": "non-conformant",\n')
     data = json.loads(text)
-    assert list(data)[:4] == ["schema_version", "verdict", "exit_code", "counts"]
+    assert list(data)[:5] == ["schema_version", "verdict", "exit_code", "incomplete", "counts"]
     assert list(data["checks"][0])[:3] == ["id", "contract", "name"]
     assert list(data["checks"][0]["findings"][0])[:3] == ["rule", "message", "count"]
     assert render(result, "json") == text
@@ -111,9 +111,9 @@ def test_hundreds_of_findings_validate(result: RunResult, tmp_path: Path) -> Non
         ('{"a": 1}', "not a calbot result: no schema_version field"),
         (
             '{"schema_version": "2.0"}',
-            "schema_version '2.0' is not supported (this calbot reads '1.0')",
+            "schema_version '2.0' is not supported (this calbot reads '1.1')",
         ),
-        ('{"schema_version": "1.0"}', "not a calbot result: (top level): 'verdict' is a required"),
+        ('{"schema_version": "1.1"}', "not a calbot result: (top level): 'verdict' is a required"),
     ],
 )
 def test_bad_input_is_one_clear_line(text: str, message: str) -> None:

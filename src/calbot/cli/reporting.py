@@ -47,9 +47,15 @@ def report_options(command: F) -> F:
 
 
 def write_reports_or_exit(
-    result: RunResult, formats: Sequence[str], report_dir: Path, secrets: Sequence[str] = ()
+    result: RunResult,
+    formats: Sequence[str],
+    report_dir: Path,
+    secrets: Sequence[str] = (),
+    *,
+    quiet: bool = False,
 ) -> None:
-    """Write the reports and list them; a folder that cannot be written exits 2, in one line."""
+    """Write the reports and list them (unless `quiet`); a folder that cannot be written exits
+    2, in one line."""
     from calbot.reports.render import write_reports
 
     try:
@@ -58,5 +64,7 @@ def write_reports_or_exit(
         reason = exc.strerror or exc
         click.echo(f"error: cannot write the report to {report_dir}: {reason}", err=True)
         sys.exit(EXIT_COULD_NOT_RUN)
+    if quiet:
+        return
     for path in written.values():
         click.echo(f"  wrote {path}")

@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import random
-import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
-from calbot.cli.reporting import EXIT_COULD_NOT_RUN, report_options, write_reports_or_exit
-from calbot.contracts.engine.registry import NEEDS_EVENTS, CheckSpec
-from calbot.contracts.engine.target import TargetError
-from calbot.contracts.masking import mask
-from calbot.contracts.results import CheckResult, RunResult, Status
+from calbot.cli.reporting import report_options
+from calbot.cli.run_outcome import RunCommand, finish
 from calbot.spec.throttles import RateLimit, RateLimitSyntaxError, parse_rate_limit
-
-SYMBOLS = {
-    Status.PASSED: ("✓", "green"),
-    Status.FAILED: ("✗", "red"),
-    Status.WARNING: ("!", "yellow"),
-    Status.SKIPPED: ("-", "bright_black"),
-    Status.ERROR: ("E", "magenta"),
-}
 
 
 def _rate_limit(
@@ -47,7 +34,7 @@ def _events(
         raise click.BadParameter(str(exc)) from None
 
 
-@click.command()
+@click.command(cls=RunCommand)
 @click.option("--url", help="Base URL of the implementation to test. Default: the built-in server.")
 @click.option(
     "--api-key",
@@ -99,13 +86,26 @@ def _events(
     help="A contract that cannot get the events it needs is an error (exit 2), not a skip.",
 )
 @click.option(
+    "--allow-skips",
+    is_flag=True,
+    help="Accept a run where most checks were skipped for want of events (exit 0, not 2).",
+)
+@click.option(
     "--timeout",
     type=click.FloatRange(0.1),
     default=10.0,
     show_default=True,
     help="Per-request timeout, in seconds.",
 )
-@click.option("-q", "--quiet", is_flag=True, help="Only the summary.")
+@click.option(
+    "--hypothesis-database",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Keep Hypothesis' files here (default: a temporary folder; no .hypothesis/ in "
+    "the working directory).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Only the verdict line.")
+@click.option("--heartbeat", type=click.FloatRange(0.1), default=5.0, hidden=True)
 def run(  # noqa: PLR0917 - click passes options positionally
     url: str | None,
     api_key: str | None,
@@ -121,14 +121,20 @@ def run(  # noqa: PLR0917 - click passes options positionally
     formats: list[str],
     strict: bool,
     require_state: bool,
+    allow_skips: bool,
     timeout: float,
+    hypothesis_database: Path | None,
     quiet: bool,
+    heartbeat: float,
 ) -> None:
     """Run the conformance contracts and write a report.
 
-    Exit 0 conformant, 1 non-conformant, 2 could not run.
+    Exit 0 conformant, 1 non-conformant, 2 could not run (bad arguments, target unreachable,
+    API key refused, not this API, state setup failing, most checks skipped), 130 on Ctrl-C.
+    Every run replaces the reports in --report-dir, whatever its outcome.
     """
-    from calbot.conformance import Conformance, build, run_conformance
+    from calbot.cli.run_outcome import Invocation, execute
+    from calbot.conformance import Conformance
     from calbot.contracts.engine.runner import all_checks, select
 
     names = contracts.split(",") if contracts else None
@@ -150,56 +156,7 @@ def run(  # noqa: PLR0917 - click passes options positionally
         seed=seed if seed is not None else random.randrange(2**31),
         strict=strict,
         require_state=require_state,
+        allow_skips=allow_skips,
     )
-    target, states = build(options)
-    secrets = target.secrets
-    click.echo(f"calbot run: {target.label} · seed {options.seed} · state: {states.description}")
-    target.close()
-    try:
-        result = run_conformance(options, progress=None if quiet else _progress(secrets))
-    except TargetError as exc:
-        click.echo(f"error: {mask(str(exc), secrets)}", err=True)
-        sys.exit(EXIT_COULD_NOT_RUN)
-    _summary(result, secrets)
-    write_reports_or_exit(result, formats, report_dir, secrets)
-    sys.exit(result.exit_code)
-
-
-def _progress(secrets: tuple[str, ...]) -> Any:
-    def report(stage: str, spec: CheckSpec, result: CheckResult | None) -> None:
-        if stage == "start" or result is None:
-            return
-        symbol, colour = SYMBOLS[result.status]
-        line = f"  {click.style(symbol, fg=colour)} {spec.id:<48} {result.duration:6.2f}s"
-        if result.reason:
-            line += f"  {mask(result.reason, secrets)}"
-        elif result.findings:
-            count = sum(f.count for f in result.findings)
-            first = mask(result.findings[0].message, secrets)
-            line += f"  {count} finding{'s' if count != 1 else ''}: {first}"
-        click.echo(line[:240])
-
-    return report
-
-
-def _summary(result: RunResult, secrets: tuple[str, ...]) -> None:
-    counts = result.counts()
-    parts = [f"{n} {status.value}" for status, n in counts.items() if n]
-    colour = {0: "green", 1: "red"}.get(result.exit_code, "magenta")
-    click.echo("")
-    click.echo(
-        click.style(f"{result.verdict.value.upper()}", fg=colour, bold=True)
-        + f" · {', '.join(parts)} · {result.duration:.1f}s"
-    )
-    stateless = [c for c in result.checks if (c.reason or "").startswith(NEEDS_EVENTS)]
-    if stateless:
-        click.echo(
-            click.style(f"  {len(stateless)} checks got no events to work on", fg="yellow")
-            + " (give --state-url or --event KIND=ID; --require-state makes this an error)"
-        )
-    failing = [check for check in result.checks if check.status in (Status.FAILED, Status.WARNING)]
-    for check_result in failing[:20]:
-        for finding in check_result.findings[:3]:
-            click.echo(
-                f"  {check_result.id} [{finding.rule}] {mask(finding.message, secrets)}"[:240]
-            )
+    invocation = Invocation(options, report_dir, formats, quiet, heartbeat, hypothesis_database)
+    finish(invocation, execute(invocation))

@@ -86,10 +86,12 @@ class CalbotCheck(pytest.Item):
         self.sent = False
         if runner.unreachable is not None:
             if runner.unreachable_reported:
-                pytest.skip("calbot: the target could not be reached (see the first calbot error)")
+                pytest.skip("calbot: could not run against the target (see the first calbot error)")
             runner.unreachable_reported = True
-            summary = f"calbot could not reach the target: {runner.unreachable}"
+            summary = f"calbot {runner.unreachable}"
             advice = "Check --calbot-url and that the server is running; the other calbot items"
+            if not runner.unreachable.startswith("could not reach"):
+                advice = "Check --calbot-url and --calbot-api-key; the other calbot items"
             raise CalbotFailure(f"{summary}\n{advice} are skipped.", summary)
         outcome = self._outcome()
         if outcome.kind == "error":

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from calbot.conformance import build
 from calbot.contracts.domain.operations import EVENT_BOT
 from calbot.contracts.engine.pacing import Pacer
+from calbot.contracts.engine.preflight import TargetUnreachable
 from calbot.contracts.engine.registry import CheckSpec
 from calbot.contracts.engine.runner import (
     RATE_LIMIT_CONTRACT,
@@ -53,8 +54,12 @@ class Runner:
             self._built = (target, states)
             try:
                 preflight(target)
-            except TargetError as exc:
-                self.unreachable = mask(str(exc), self.settings.secrets)
+            except TargetUnreachable as exc:
+                self.unreachable = (
+                    f"could not reach the target: {mask(str(exc), self.settings.secrets)}"
+                )
+            except TargetError as exc:  # the key refused, not this API
+                self.unreachable = f"could not run: {mask(str(exc), self.settings.secrets)}"
         return self._built
 
     def run(self, specs: Sequence[CheckSpec]) -> tuple[list[CheckResult], int]:
@@ -63,7 +68,7 @@ class Runner:
         Nothing is sent when the target did not answer at all."""
         target, states = self.ready()
         if self.unreachable is not None:
-            reason = f"the target could not be reached: {self.unreachable}"
+            reason = f"calbot {self.unreachable}"
             return [_not_run(spec, reason) for spec in specs], 0
         options = self.settings.run_options
         burst = any(spec.contract == RATE_LIMIT_CONTRACT for spec in specs)

@@ -1,0 +1,77 @@
+"""Before the contracts: is the target there, is it this API, does it take the key given?
+
+One authenticated read of an event id that cannot exist (GET /api/v2/calendar-events/<uuid4>/)
+answers all three. A correct implementation says 404 (or another JSON client error); then the
+contracts run. Otherwise the run cannot give a verdict, and `CouldNotRun` says why in one line:
+
+- no answer at all (refused, timed out) → the address that failed;
+- 401/403 → the key was refused (or none was given), which is the user's to fix, not a finding;
+- a non-JSON answer, or a 2xx for an id that cannot exist → not this API (wrong base URL, a web
+  page, a catch-all), with a one-line excerpt of what came back.
+
+A 5xx passes: the contracts report it against the server.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+
+from calbot.contracts.domain.operations import EVENT
+from calbot.contracts.engine.excerpt import one_line
+from calbot.contracts.engine.target import Target, TargetError
+from calbot.contracts.results import RunResult
+
+REFUSED = (401, 403)
+
+
+class CouldNotRun(TargetError):
+    """The run cannot give a verdict (a user's mistake, or not this API); one line says why.
+
+    Raised by the runner, `result` holds the run so far, marked incomplete, for the reports."""
+
+    def __init__(self, message: str, result: RunResult | None = None) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+class TargetUnreachable(CouldNotRun):
+    """The target did not answer at all (refused, timed out)."""
+
+
+def preflight(target: Target) -> None:
+    """Raise `CouldNotRun` unless the target answers the documented path like this API."""
+    path = EVENT.format(id=uuid.uuid4())
+    try:
+        response = target.send("GET", path)
+    except TargetError as exc:
+        raise TargetUnreachable(str(exc)) from None
+    status, what = response.status_code, f"GET {target.url_for(path)} answered"
+    if status in REFUSED:
+        if target.config.api_key:
+            problem = "the target refuses the API key given"
+        else:
+            problem = "the target asks for an API key and none was given"
+        raise CouldNotRun(f"{problem} ({what} {status}: {one_line(response.text)})")
+    if status >= 500:
+        return
+    if not _is_json(response):
+        kind = response.headers.get("content-type", "no content type").split(";")[0]
+        raise CouldNotRun(
+            f"{target.label} does not look like the Recall API ({what} {status}, {kind}, "
+            f"not JSON: {one_line(response.text) or 'empty'}); check the base URL"
+        )
+    if 200 <= status < 300:
+        raise CouldNotRun(
+            f"{target.label} does not look like the Recall API ({what} {status} for an event "
+            f"id that cannot exist: {one_line(response.text)}); check the base URL"
+        )
+
+
+def _is_json(response: httpx.Response) -> bool:
+    try:
+        response.json()
+    except ValueError:
+        return False
+    return True

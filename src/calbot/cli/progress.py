@@ -1,0 +1,122 @@
+"""Signs of life during `calbot run`: a line per finished check, and in between a live line
+(on a terminal) or a heartbeat line every few seconds (in a CI log).
+
+The runner calls the display (its `Progress` callback) when a check starts and ends; a daemon
+thread reads the run's `Activity` (requests sent, the wait in progress) in between.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Callable
+from types import TracebackType
+
+import click
+
+from calbot.contracts.engine.activity import Activity
+from calbot.contracts.engine.excerpt import one_line
+from calbot.contracts.engine.registry import CheckSpec
+from calbot.contracts.masking import mask
+from calbot.contracts.results import CheckResult, Status
+
+SYMBOLS = {
+    Status.PASSED: ("✓", "green"),
+    Status.FAILED: ("✗", "red"),
+    Status.WARNING: ("!", "yellow"),
+    Status.SKIPPED: ("-", "bright_black"),
+    Status.ERROR: ("E", "magenta"),
+}
+LIVE_TICK = 0.25
+LINE = 200
+
+
+def status_text(activity: Activity) -> str | None:
+    """What the run is doing, e.g. "rate_limit::throttle · 12 requests · 20 s · waiting 41 s
+    for Retry-After"; None between checks."""
+    check = activity.check
+    if check is None:
+        return None
+    elapsed = activity.clock() - activity.check_started
+    requests = activity.check_requests
+    text = f"{check} · {requests} request{'' if requests == 1 else 's'} · {elapsed:.0f} s"
+    left = activity.wait_left()
+    if left is not None:
+        why = f" for {activity.waiting_for}" if activity.waiting_for else ""
+        text += f" · waiting {left:.0f} s{why}"
+    return text
+
+
+class Display:
+    """The runner's `Progress` callback, with a live line or heartbeat while a check runs."""
+
+    def __init__(
+        self,
+        activity: Activity,
+        secrets: tuple[str, ...],
+        *,
+        live: bool,
+        heartbeat: float,
+        echo: Callable[..., None] = click.echo,
+    ) -> None:
+        self.activity, self.secrets, self.live, self.heartbeat = activity, secrets, live, heartbeat
+        self.echo = echo
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._tick, name="calbot-progress", daemon=True)
+        self._shown = False  # a live line is on screen
+
+    def __enter__(self) -> Display:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._done.set()
+        self._thread.join(timeout=1.0)
+        with self._lock:
+            self._clear()
+
+    def __call__(self, stage: str, spec: CheckSpec, result: CheckResult | None) -> None:
+        if stage != "done" or result is None:
+            return
+        with self._lock:
+            self._clear()
+            self.echo(self.check_line(spec, result))
+
+    def check_line(self, spec: CheckSpec, result: CheckResult) -> str:
+        symbol, colour = SYMBOLS[result.status]
+        line = f"  {click.style(symbol, fg=colour)} {spec.id:<48} {result.duration:6.2f}s"
+        note = ""
+        if result.reason:
+            note = mask(result.reason, self.secrets)
+        elif result.findings:
+            count = sum(f.count for f in result.findings)
+            first = mask(result.findings[0].message, self.secrets)
+            note = f"{count} finding{'s' if count != 1 else ''}: {first}"
+        return f"{line}  {one_line(note, LINE - 60)}" if note else line
+
+    def _tick(self) -> None:
+        interval = LIVE_TICK if self.live else self.heartbeat
+        while not self._done.wait(interval):
+            text = status_text(self.activity)
+            running = self.activity.clock() - self.activity.check_started
+            if text is None or (not self.live and running < min(1.0, interval)):
+                continue
+            text = one_line(mask(text, self.secrets), LINE)
+            with self._lock:
+                if self.live:
+                    width = max(20, shutil.get_terminal_size().columns - 1)
+                    self.echo(f"\r\x1b[2K  … {text[: width - 4]}", nl=False)
+                    self._shown = True
+                else:
+                    self.echo(f"  … {text}")
+
+    def _clear(self) -> None:
+        if self._shown:
+            self.echo("\r\x1b[2K", nl=False)
+            self._shown = False
