@@ -8,6 +8,7 @@ it checks `schema_version` first, then the schema, then rebuilds the `RunResult`
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -65,6 +66,20 @@ def schema_errors(data: Any) -> list[str]:
     return [f"{_path(error.absolute_path)}: {_short(error.message)}" for error in errors]
 
 
+def _from_1_0(data: dict[str, Any]) -> dict[str, Any]:
+    """1.0 had no `incomplete` field: every 1.0 result gave a verdict."""
+    upgraded: dict[str, Any] = {}
+    for key, value in data.items():
+        upgraded[key] = SCHEMA_VERSION if key == "schema_version" else value
+        if key == "exit_code":
+            upgraded["incomplete"] = None
+    return upgraded
+
+
+# Older formats this calbot still reads, each lifted to the current one before validation.
+_UPGRADES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {"1.0": _from_1_0}
+
+
 def parse_result(text: str) -> RunResult:
     """A `RunResult` from the text of calbot-result.json; `ResultReadError` when it is not one."""
     try:
@@ -76,9 +91,12 @@ def parse_result(text: str) -> RunResult:
     if not isinstance(data, dict) or "schema_version" not in data:
         raise ResultReadError("not a calbot result: no schema_version field")
     version = data["schema_version"]
-    if version != SCHEMA_VERSION:
+    if version in _UPGRADES:
+        data = _UPGRADES[version](data)
+    elif version != SCHEMA_VERSION:
+        readable = ", ".join(repr(v) for v in (*_UPGRADES, SCHEMA_VERSION))
         raise ResultReadError(
-            f"schema_version {version!r} is not supported (this calbot reads {SCHEMA_VERSION!r})"
+            f"schema_version {version!r} is not supported (this calbot reads {readable})"
         )
     errors = schema_errors(data)
     if errors:

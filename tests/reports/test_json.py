@@ -111,7 +111,7 @@ def test_hundreds_of_findings_validate(result: RunResult, tmp_path: Path) -> Non
         ('{"a": 1}', "not a calbot result: no schema_version field"),
         (
             '{"schema_version": "2.0"}',
-            "schema_version '2.0' is not supported (this calbot reads '1.1')",
+            "schema_version '2.0' is not supported (this calbot reads '1.0', '1.1')",
         ),
         ('{"schema_version": "1.1"}', "not a calbot result: (top level): 'verdict' is a required"),
     ],
@@ -121,6 +121,17 @@ def test_bad_input_is_one_clear_line(text: str, message: str) -> None:
         parse_result(text)
     assert str(caught.value).startswith(message)
     assert "\n" not in str(caught.value)
+
+
+def test_a_1_0_result_is_still_read(result: RunResult) -> None:
+    """Format 1.0 (before `incomplete`) reads back as a run that gave a verdict."""
+    data = json.loads(render(result, "json"))
+    assert data.pop("incomplete") is None
+    data["schema_version"] = "1.0"
+    back = parse_result(json.dumps(data))
+    assert back.incomplete is None
+    assert back.verdict == result.verdict
+    assert [check.id for check in back.checks] == [check.id for check in result.checks]
 
 
 def test_wrong_types_are_located(result: RunResult) -> None:
