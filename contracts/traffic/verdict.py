@@ -3,7 +3,8 @@
 Each check cites a rule of the catalogue (`contracts/rules.py`) and is passed, failed (MUST)
 or a warning (SHOULD) with findings, or skipped when the traffic never showed what it needs.
 A run in which nothing could be judged has the verdict "error" (exit 2): the ledger holds no
-answer of the upstream's to the four operations.
+answer of the upstream's to the four operations (the last check, `traffic.upstream-answered`,
+says so as an error).
 """
 
 from __future__ import annotations
@@ -123,6 +124,12 @@ def check_traffic(records: Sequence[LedgerRecord], *, upstream: str = "") -> lis
         elif findings:
             result.status, result.findings = level_status(rule.level), group_findings(findings)
         results.append(result)
+    if not traffic.answers and traffic.all:
+        results[-1].status = Status.ERROR
+        results[-1].reason = (
+            f"the upstream answered none of the {len(traffic.all)} requests in the ledger "
+            "(unreachable, or a ledger without API requests)"
+        )
     return results
 
 

@@ -25,8 +25,6 @@ from calbot.server.faults import Fault, Faults
 from calbot.spec.states import STATES_PATH
 
 
-
-
 def _mutant_catalogue() -> ModuleType:
     """tests/mutants/catalogue.py (tests/ is not a package: loaded from its path, once)."""
     name = "calbot_tests_mutant_catalogue"
@@ -139,7 +137,9 @@ async def polite(client: httpx.AsyncClient) -> None:
     await client.get("/api/v2/calendar-events/00000000-0000-4000-8000-000000000000/")
     await client.get(f"/api/v1/bot/{bot_id}/", headers={"Authorization": "Token wrong-key"})
     unicode_event = await create_event(client)
-    await client.post(bot_path(unicode_event), json=body(unicode_event, bot_name="Prise de notes ✓"))
+    await client.post(
+        bot_path(unicode_event), json=body(unicode_event, bot_name="Prise de notes ✓")
+    )
     await client.delete(bot_path(event))
     await client.delete(bot_path(event))
 
