@@ -16,9 +16,10 @@ from urllib.parse import quote
 
 import httpx
 
-from calbot.proxy.config import CONNECT_TIMEOUT, ProxyConfig
+from calbot.proxy.config import ProxyConfig
 from calbot.proxy.failures import failure_of
 from calbot.proxy.headers import as_text, end_to_end, request_headers
+from calbot.proxy.pool import UpstreamPool
 from calbot.proxy.recording import MAX_REQUEST_BODY, MAX_RESPONSE_BODY, Captured
 from calbot.server.config import utc_now
 from calbot.server.faults import FAULTS_PATH
@@ -63,31 +64,11 @@ class Proxy:
 
     def __init__(self, config: ProxyConfig) -> None:
         self.config = config
-        self._client: httpx.AsyncClient | None = None
-
-    @property
-    def client(self) -> httpx.AsyncClient:
-        """The pooled client to the upstream (made in the serving event loop, on first use)."""
-        if self._client is None:
-            limits = httpx.Limits(
-                max_connections=self.config.max_connections,
-                max_keepalive_connections=self.config.max_connections,
-            )
-            timeout = httpx.Timeout(self.config.timeout, connect=CONNECT_TIMEOUT)
-            self._client = httpx.AsyncClient(
-                timeout=timeout,
-                limits=limits,
-                transport=self.config.transport,
-                trust_env=False,  # never an environment proxy: only the one upstream
-                follow_redirects=False,
-            )
-        return self._client
+        self.pool = UpstreamPool(config)
 
     async def aclose(self) -> None:
         """Close the connections to the upstream."""
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        await self.pool.aclose()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -139,7 +120,7 @@ class Proxy:
                 return
         content = _stream(body, receive, tee) if streaming else body
         try:
-            upstream = await self.client.send(self._forward(scope, content), stream=True)
+            upstream = await self.pool.send(scope, self._forward(scope, content))
         except httpx.HTTPError as error:
             await self._failed(error, captured, tee, started, send)
             return

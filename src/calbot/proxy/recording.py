@@ -28,7 +28,7 @@ from calbot.contracts.clients.ledger import (
     unreadable_body_facts,
 )
 from calbot.contracts.domain.operations import operation_name, operation_of
-from calbot.contracts.masking import masker
+from calbot.contracts.masking import Masker, masker
 from calbot.server.core import credentials
 from calbot.server.faults import FAULT_HEADER
 from calbot.server.messages import Request, Response
@@ -125,9 +125,8 @@ def build_record(
     operation = operation_name(found[0]) if found and captured.upstream_error is None else None
     facts = _request_facts(captured, secrets) if operation == SCHEDULE else None
     headers = captured.response_headers or {}
-    response, note = _response_json(captured, headers)
     masked = masker(secrets)
-    response = masked.data(response) if response is not None else None
+    response, note = _response_json(captured, headers, masked)
     answer = response if isinstance(response, dict) else {}
     event = None
     if operation == SCHEDULE and captured.status == 200 and answer:
@@ -170,8 +169,10 @@ def _request_facts(captured: Captured, secrets: tuple[str, ...]) -> BodyFacts:
     return schedule_body_facts(parsed, secrets=secrets)
 
 
-def _response_json(captured: Captured, headers: Mapping[str, str]) -> tuple[Any, str | None]:
-    """The answer's JSON body, or None and a note saying why it is not kept."""
+def _response_json(
+    captured: Captured, headers: Mapping[str, str], masked: Masker
+) -> tuple[Any, str | None]:
+    """The answer's JSON body, masked, or None and a note saying why it is not kept."""
     if captured.upstream_error is not None:
         return None, None
     raw = captured.response_body
@@ -189,7 +190,15 @@ def _response_json(captured: Captured, headers: Mapping[str, str]) -> tuple[Any,
             return None, f"not kept: Content-Encoding {encoding}"
         raw = decoded
     try:
-        return json.loads(raw.decode("utf-8")), None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, "not JSON (not UTF-8)"
+    try:  # masking the text once is much faster than masking every string of the value
+        return json.loads(masked.text(text)), None
+    except (ValueError, RecursionError):
+        pass
+    try:  # a secret that spans JSON syntax: mask the value instead
+        return masked.data(json.loads(text)), None
     except (ValueError, RecursionError):
         return None, "not JSON (the body does not parse)"
 
