@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -95,7 +96,9 @@ def proxy(  # noqa: PLR0917 - click passes options positionally
                 injected.add(*parse_fault(spec))
             except FaultSyntaxError as exc:
                 _fail(f"--fault: {exc}")
-    ledger = _ledger(record)
+    scratch = tempfile.TemporaryDirectory(prefix="calbot-proxy-")
+    path = record or Path(scratch.name) / "ledger.jsonl"  # on disk either way: bounded memory
+    ledger = _ledger(path, announce=record is not None)
     try:
         config = ProxyConfig(upstream, timeout=timeout, faults=injected, ledger=ledger)
     except UpstreamError as exc:
@@ -111,26 +114,26 @@ def proxy(  # noqa: PLR0917 - click passes options positionally
         click.echo(f"calbot proxy listening on {url}, forwarding to {config.upstream}")
         sys.stdout.flush()
 
-    with sock:
-        serve_proxy(sock, create_proxy(config), on_ready=ready)
-    _verdicts(ledger, config.upstream, record, report_dir, formats, strict)
+    with sock, scratch:
+        serve_proxy(sock, create_proxy(config), on_ready=ready)  # closes the ledger
+        _verdicts(path, config.upstream, record, report_dir, formats, strict)
     sys.exit(0)
 
 
-def _ledger(record: Path | None) -> ProxyLedger:
+def _ledger(path: Path, *, announce: bool) -> ProxyLedger:
     from calbot.proxy import ProxyLedger
 
     try:
-        ledger = ProxyLedger(record)
+        ledger = ProxyLedger(path, keep=False)
     except OSError as exc:
-        _fail(f"--record: cannot write {record}: {exc.strerror or exc}")
-    if record is not None:
-        click.echo(f"recording the ledger to {record}", err=True)
+        _fail(f"--record: cannot write {path}: {exc.strerror or exc}")
+    if announce:
+        click.echo(f"recording the ledger to {path}", err=True)
     return ledger
 
 
 def _verdicts(  # noqa: PLR0917
-    ledger: ProxyLedger,
+    path: Path,
     upstream: str,
     record: Path | None,
     report_dir: Path,
@@ -139,10 +142,11 @@ def _verdicts(  # noqa: PLR0917
 ) -> None:
     """Both verdicts on what was recorded (the proxy itself exits 0 whatever they are)."""
     from calbot.cli.proxy_report_cmd import summary
+    from calbot.contracts.clients.ledger import read_ledger
     from calbot.contracts.clients.verify import client_result
     from calbot.contracts.traffic.verdict import traffic_result
 
-    records = ledger.records
+    records = read_ledger(path)
     click.echo(f"calbot proxy stopped after {len(records)} requests")
     if not records:
         return
