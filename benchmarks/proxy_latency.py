@@ -75,8 +75,9 @@ def percentile(values: list[float], share: float) -> float:
 
 def latency(direct_url: str, proxy_url: str, path: str, seconds: float, rate: float) -> None:
     headers = {"Authorization": f"Token {KEY}"}
-    direct, proxied = httpx.Client(base_url=direct_url, headers=headers), httpx.Client(
-        base_url=proxy_url, headers=headers
+    direct, proxied = (
+        httpx.Client(base_url=direct_url, headers=headers),
+        httpx.Client(base_url=proxy_url, headers=headers),
     )
     for client in (direct, proxied):  # warm up: connections, caches
         for _ in range(50):
@@ -107,16 +108,17 @@ def latency(direct_url: str, proxy_url: str, path: str, seconds: float, rate: fl
     p99 = percentile(times["proxy"], 0.99) - percentile(times["direct"], 0.99)
     print(f"latency: {ticks} requests each way in {elapsed:.1f} s ({ticks / elapsed:.0f}/s each)")
     for name, values in times.items():
-        print(
-            f"  {name:<7} p50 {percentile(values, 0.5):6.3f} ms  p99 {percentile(values, 0.99):6.3f} ms"
-            f"  mean {statistics.fmean(values):6.3f} ms"
-        )
+        p50, p99 = percentile(values, 0.5), percentile(values, 0.99)
+        mean = statistics.fmean(values)
+        print(f"  {name:<7} p50 {p50:6.3f} ms  p99 {p99:6.3f} ms  mean {mean:6.3f} ms")
     print(
         f"  added   p50 {p50:6.3f} ms  p99 {p99:6.3f} ms  (per-pair difference: median "
         f"{percentile(added, 0.5):.3f} ms, p99 {percentile(added, 0.99):.3f} ms)"
     )
-    print(f"  target  p50 < 1 ms: {'met' if p50 < 1 else 'NOT met'}; p99 < 5 ms: "
-          f"{'met' if p99 < 5 else 'NOT met'}")
+    print(
+        f"  target  p50 < 1 ms: {'met' if p50 < 1 else 'NOT met'}; p99 < 5 ms: "
+        f"{'met' if p99 < 5 else 'NOT met'}"
+    )
 
 
 def wrk(url: str, script: Path, seconds: float, connections: int) -> float:
@@ -133,7 +135,9 @@ def wrk(url: str, script: Path, seconds: float, connections: int) -> float:
     return float(match.group(1)) if match else 0.0
 
 
-def throughput(direct_url: str, proxy_url: str, path: str, seconds: float, connections: int) -> None:
+def throughput(
+    direct_url: str, proxy_url: str, path: str, seconds: float, connections: int
+) -> None:
     if shutil.which("wrk") is None:
         print("throughput: skipped (needs wrk: apt-get install -y wrk)")
         return

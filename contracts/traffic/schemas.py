@@ -25,7 +25,8 @@ def _document() -> dict[str, Any]:
 
 def _registry() -> Registry[Any]:
     resource = Resource.from_contents(_document(), default_specification=DRAFT202012)
-    return Registry().with_resource(_URI, resource)
+    registry: Registry[Any] = Registry().with_resource(_URI, resource)
+    return registry
 
 
 def _resolve(node: dict[str, Any]) -> dict[str, Any]:
