@@ -25,7 +25,7 @@ from calbot.contracts.results import (
     new_run,
 )
 from calbot.contracts.rules import RULES_BY_ID
-from calbot.contracts.traffic import answers, refusals, shapes
+from calbot.contracts.traffic import answers, behaviour, refusals, shapes
 from calbot.contracts.traffic.traffic import PROXY, Traffic
 
 
@@ -68,6 +68,20 @@ CHECKS: tuple[PassiveCheck, ...] = (
         "meeting_url.bot-object",
         shapes.bot_object,
         "no Bot read whose scheduled link form Recall's patterns cover",
+    ),
+    PassiveCheck(
+        "defaults",
+        "from-the-event",
+        "defaults.from-event",
+        behaviour.defaults_from_event,
+        "no bot of one event read back after a schedule recorded whole",
+    ),
+    PassiveCheck(
+        "override",
+        "replaces-the-config",
+        "override.replace",
+        behaviour.override_replaces,
+        "no event scheduled twice",
     ),
     PassiveCheck(
         "ended",

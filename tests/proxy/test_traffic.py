@@ -164,3 +164,38 @@ def test_a_ledger_of_the_reference_server_without_answer_bodies_is_not_judged_on
     checks = statuses([plain])
     assert checks["schema.responses"] is Status.PASSED  # documented status; no body to judge
     assert checks["meeting_url.event-string"] is Status.SKIPPED
+
+
+def schedule(seq: int, config: dict[str, Any], answer_body: dict[str, Any]) -> LedgerRecord:
+    sent = {"deduplication_key": "k", "bot_config": config}
+    return answer(seq, SCHEDULE, 200, answer_body, body=sent)
+
+
+def test_defaults_are_judged_for_a_bot_of_one_event_only() -> None:
+    read = answer(2, GET_BOT, 200, {**bot(None), "join_at": "2030-01-02T08:50:00Z"})
+    alone = [schedule(1, {}, event()), read]
+    assert statuses(alone)["defaults.from-event"] is Status.FAILED  # not the event's start
+    other = {**event(), "id": "1b8c7f5e-1111-4a2b-9c3d-1234567890ab"}
+    seen_elsewhere = answer(3, GET_EVENT, 200, other, resource=other["id"])
+    shared = [schedule(1, {}, event()), read, seen_elsewhere]
+    assert statuses(shared)["defaults.from-event"] is Status.SKIPPED  # dedup: another event's
+
+
+def test_a_cleared_join_at_and_a_kept_config_pass() -> None:
+    cleared = answer(2, GET_BOT, 200, bot(None))
+    given = {"join_at": "2030-01-02T08:55:00+00:00"}
+    fine = answer(3, GET_BOT, 200, {**bot(None), "join_at": "2030-01-02T08:55:00Z"})
+    # null once the bot has joined: not held against the server
+    assert statuses([schedule(1, {}, event()), cleared])["defaults.from-event"] is Status.PASSED
+    assert statuses([schedule(1, given, event()), fine])["defaults.from-event"] is Status.PASSED
+
+
+def test_an_override_that_keeps_a_dropped_metadata_key_is_a_merge() -> None:
+    first = schedule(1, {"metadata": {"a": "1", "b": "2"}}, event())
+    second = schedule(2, {"metadata": {"a": "1"}}, event())
+    merged = answer(3, GET_BOT, 200, {**bot(None), "metadata": {"a": "1", "b": "2"}})
+    replaced = answer(3, GET_BOT, 200, {**bot(None), "metadata": {"a": "1"}})
+    assert statuses([first, second, merged])["override.replace"] is Status.FAILED
+    assert statuses([first, second, replaced])["override.replace"] is Status.PASSED
+    two_bots = {**event(), "bots": event()["bots"] * 2}
+    assert statuses([answer(1, GET_EVENT, 200, two_bots)])["override.replace"] is Status.FAILED

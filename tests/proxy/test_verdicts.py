@@ -14,8 +14,8 @@ from calbot.server.faults import Faults, parse_fault
 from .traffic import KEY, MUTANTS, careless, polite, probing, session, upstream
 
 # What the recorded traffic of `probing` shows of each mutant, and the rule the passive verdict
-# names. The other mutants break rules only active probing shows (dedup, override, budgets,
-# delete, defaults, auth): their answers to this traffic are each, on their own, conformant.
+# names. The other mutants break rules only active probing shows (dedup, budgets, delete,
+# auth): their answers to this traffic are each, on their own, conformant.
 VISIBLE = {
     "ended-event-accepted": "ended.refused",
     "ended-event-wrong-body": "ended.refused",
@@ -28,6 +28,11 @@ VISIBLE = {
     "over-long-key-accepted": "schema.invalid-requests",
     "non-string-metadata-accepted": "schema.invalid-requests",
     "bots-items-missing-fields": "schema.responses",
+    "override-merges": "override.replace",
+    "override-adds-a-second-bot": "override.replace",
+    "join_at-ignored": "defaults.from-event",
+    "join_at-not-from-the-event": "defaults.from-event",
+    "bot_config-meeting_url-ignored": "defaults.from-event",
     # a 400 for an unknown id: the traffic shows an undocumented status (the id's being
     # unknown it cannot show)
     "unknown-event-400": "schema.responses",
@@ -59,6 +64,8 @@ def test_a_polite_client_and_the_reference_server_are_both_clean() -> None:
         "meeting_url.bot-object",
         "ended.refused",
         "rate-limit.throttle",
+        "defaults.from-event",
+        "override.replace",
         "errors.bodies",
         "robustness.no-5xx",
         "traffic.upstream-answered",

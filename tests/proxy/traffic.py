@@ -145,10 +145,22 @@ async def polite(client: httpx.AsyncClient) -> None:
 
 
 async def probing(client: httpx.AsyncClient) -> None:
-    """The polite session, then three schedule bodies the fragment forbids."""
+    """The polite session; a schedule giving its own meeting URL and join_at, re-scheduled
+    with a metadata key dropped; then three schedule bodies the fragment forbids."""
     await polite(client)
     event = await create_event(client)
     path = bot_path(event)
+    start = datetime.fromisoformat(event["start_time"].replace("Z", "+00:00"))
+    join_at = (start + timedelta(minutes=5)).isoformat().replace("+00:00", "Z")
+    first = body(event, meeting_url=MEET, join_at=join_at, metadata={"a": "1", "b": "2"})
+    first["deduplication_key"] = f"{event['start_time']}-{MEET}-own-link"
+    scheduled = await client.post(path, json=first)
+    if scheduled.status_code == 200:
+        bot_id = scheduled.json()["bots"][0]["bot_id"]
+        await client.get(f"/api/v1/bot/{bot_id}/")
+        again = {**first, "bot_config": {**first["bot_config"], "metadata": {"a": "1"}}}
+        await client.post(path, json=again)
+        await client.get(f"/api/v1/bot/{bot_id}/")
     await client.post(path, json={"bot_config": {}})
     await client.post(path, json={"deduplication_key": "k" * 2001, "bot_config": {}})
     await client.post(path, json={"deduplication_key": "m", "bot_config": {"metadata": {"n": 1}}})
