@@ -90,7 +90,7 @@ def upstream_answered(traffic: Traffic) -> Findings:
             actual=f"{record.status} from calbot proxy"
             if record.answered_by == PROXY
             else "an answer broken off",
-            signature="upstream " + (record.upstream_error or "").split(":")[0],
+            signature=f"no answer ({record.status})",
         )
         for record in forwarded
         if record.upstream_error is not None

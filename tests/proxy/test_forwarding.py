@@ -183,12 +183,13 @@ def closed_port() -> Iterator[int]:
 
 
 def test_an_unreachable_upstream_is_a_502_recorded_as_the_upstreams_failure(
-    closed_port: int,
+    closed_port: int, caplog: pytest.LogCaptureFixture
 ) -> None:
     ledger = ProxyLedger()
     proxy = create_proxy(ProxyConfig(f"http://127.0.0.1:{closed_port}", ledger=ledger))
     path = "/api/v2/calendar-events/0b8c7f5e-1111-4a2b-9c3d-1234567890ab/"
     with running_proxy(proxy) as url:
+        httpx.get(f"{url}/a-path-with-the-{KEY}", headers={"Authorization": f"Token {KEY}"})
         for _ in range(7):  # a client retrying at once: still not held against it
             response = httpx.get(url + path, headers={"Authorization": f"Token {KEY}"})
     assert response.status_code == 502
@@ -203,7 +204,8 @@ def test_an_unreachable_upstream_is_a_502_recorded_as_the_upstreams_failure(
     server = traffic_result(ledger.records)
     assert server.exit_code == 2  # nothing the upstream answered could be judged
     upstream_check = next(c for c in server.checks if c.rule == "traffic.upstream-answered")
-    assert upstream_check.status is Status.ERROR and upstream_check.findings[0].count == 7
+    assert upstream_check.status is Status.ERROR and upstream_check.findings[0].count == 8
+    assert "could not be reached" in caplog.text and KEY not in caplog.text
 
 
 def test_a_silent_upstream_is_a_504_after_the_timeout() -> None:
@@ -219,7 +221,16 @@ def test_a_silent_upstream_is_a_504_after_the_timeout() -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["", "ftp://example.com", "http://", "example.com", "http://h/?q=1", "http://h/#f"]
+    "url",
+    [
+        "",
+        "ftp://example.com",
+        "http://",
+        "example.com",
+        "http://h/?q=1",
+        "http://h/#f",
+        "http://u:p@h",
+    ],
 )
 def test_an_unusable_upstream_url_is_refused(url: str) -> None:
     with pytest.raises(UpstreamError):

@@ -16,12 +16,14 @@ from urllib.parse import quote
 
 import httpx
 
+from calbot.contracts.masking import mask
 from calbot.proxy.config import ProxyConfig
 from calbot.proxy.failures import failure_of
 from calbot.proxy.headers import as_text, end_to_end, request_headers
 from calbot.proxy.pool import UpstreamPool
 from calbot.proxy.recording import MAX_REQUEST_BODY, MAX_RESPONSE_BODY, Captured
 from calbot.server.config import utc_now
+from calbot.server.core import credentials
 from calbot.server.faults import FAULTS_PATH
 from calbot.server.messages import Request, Response, encode
 
@@ -159,7 +161,7 @@ class Proxy:
             failure = failure_of(error, self.config.upstream, self.config.timeout)
             captured.upstream_error = failure.reason
             captured.response_complete = False
-            log.warning("calbot proxy: %s %s: %s", captured.method, captured.path, failure.reason)
+            self._warn(captured, failure.reason)
             return  # the answer is under way: left incomplete, the client's connection drops
         await send({"type": "http.response.body", "body": b"", "more_body": False})
         captured.response_body = tee.data if tee.complete else b""
@@ -169,7 +171,7 @@ class Proxy:
         self, error: httpx.HTTPError, captured: Captured, tee: _Tee, started: float, send: Send
     ) -> None:
         failure = failure_of(error, self.config.upstream, self.config.timeout)
-        log.warning("calbot proxy: %s %s: %s", captured.method, captured.path, failure.reason)
+        self._warn(captured, failure.reason)
         payload = failure.body()
         await send(
             {
@@ -186,6 +188,13 @@ class Proxy:
         captured.elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
         if self.config.ledger is not None:
             self.config.ledger.add(captured)
+
+    def _warn(self, captured: Captured, reason: str) -> None:
+        """One log line per failed exchange (any key the proxy has seen masked out)."""
+        secrets = self.config.ledger.secrets if self.config.ledger is not None else ()
+        own = credentials(captured.headers.get("authorization"))
+        where = mask(f"{captured.method} {captured.path}", (*secrets, *([own] if own else [])))
+        log.warning("calbot proxy: %s: %s", where, reason)
 
     def _fault(self, captured: Captured, scope: Scope) -> Response | None:
         """The injected answer for this request, if a pending fault takes it."""

@@ -27,6 +27,10 @@ def upstream_base(url: str) -> str:
         raise UpstreamError(f"{url!r} is not a URL ({exc})") from None
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise UpstreamError(f"{url!r} is not an http:// or https:// URL with a host")
+    if parsed.userinfo:
+        raise UpstreamError(
+            "the upstream URL carries credentials: leave them out (the client sends its own)"
+        )
     if parsed.query or parsed.fragment:
         raise UpstreamError(f"{url!r}: give the base URL, without a query or a fragment")
     return str(parsed.copy_with(path=parsed.path.rstrip("/") or "", query=None)).rstrip("/")
