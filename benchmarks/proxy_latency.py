@@ -104,21 +104,25 @@ def latency(direct_url: str, proxy_url: str, path: str, seconds: float, rate: fl
     elapsed = time.perf_counter() - began
     direct.close()
     proxied.close()
-    p50 = percentile(times["proxy"], 0.5) - percentile(times["direct"], 0.5)
-    p99 = percentile(times["proxy"], 0.99) - percentile(times["direct"], 0.99)
+    added_p50 = percentile(times["proxy"], 0.5) - percentile(times["direct"], 0.5)
+    added_p99 = percentile(times["proxy"], 0.99) - percentile(times["direct"], 0.99)
     print(f"latency: {ticks} requests each way in {elapsed:.1f} s ({ticks / elapsed:.0f}/s each)")
     for name, values in times.items():
         p50, p99 = percentile(values, 0.5), percentile(values, 0.99)
         mean = statistics.fmean(values)
         print(f"  {name:<7} p50 {p50:6.3f} ms  p99 {p99:6.3f} ms  mean {mean:6.3f} ms")
     print(
-        f"  added   p50 {p50:6.3f} ms  p99 {p99:6.3f} ms  (per-pair difference: median "
+        f"  added   p50 {added_p50:6.3f} ms  p99 {added_p99:6.3f} ms  (per-pair difference: median "
         f"{percentile(added, 0.5):.3f} ms, p99 {percentile(added, 0.99):.3f} ms)"
     )
     print(
-        f"  target  p50 < 1 ms: {'met' if p50 < 1 else 'NOT met'}; p99 < 5 ms: "
-        f"{'met' if p99 < 5 else 'NOT met'}"
+        f"  target  p50 < 1 ms: {'met' if added_p50 < 1 else 'NOT met'}; p99 < 5 ms: "
+        f"{'met' if added_p99 < 5 else 'NOT met'}"
     )
+
+
+def ticks(options: argparse.Namespace) -> int:
+    return int(options.seconds * options.rate)
 
 
 def wrk(url: str, script: Path, seconds: float, connections: int) -> float:
@@ -178,7 +182,12 @@ def main() -> None:
             for process in (proxy, serve):
                 process.terminate()
                 process.wait(timeout=30)
-        print(f"ledger: {sum(1 for _ in ledger.open())} lines recorded by the proxy")
+        lines = ledger.read_text().splitlines()
+        paced = [json.loads(line)["elapsed_ms"] for line in lines[50 : 50 + ticks(options)]]
+        print(
+            f"ledger: {len(lines)} lines recorded by the proxy; inside the proxy (upstream "
+            f"round trip and relay) during the paced run: p50 {percentile(paced, 0.5):.3f} ms"
+        )
 
 
 if __name__ == "__main__":
