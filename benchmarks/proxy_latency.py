@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import statistics
@@ -139,21 +140,42 @@ def wrk(url: str, script: Path, seconds: float, connections: int) -> float:
     return float(match.group(1)) if match else 0.0
 
 
-def throughput(
-    direct_url: str, proxy_url: str, path: str, seconds: float, connections: int
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def throughput(  # noqa: PLR0917
+    direct_url: str,
+    proxy_url: str,
+    path: str,
+    seconds: float,
+    connections: int,
+    pids: tuple[int, int],
 ) -> None:
+    """wrk directly and through the proxy; also the CPU each process spent per request."""
     if shutil.which("wrk") is None:
         print("throughput: skipped (needs wrk: apt-get install -y wrk)")
         return
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "post.lua"
         script.write_text(LUA.format(body=json.dumps(json.dumps(BODY)), key=KEY))
-        direct = wrk(direct_url + path, script, seconds, connections)
-        proxied = wrk(proxy_url + path, script, seconds, connections)
+        rates, costs = [], []
+        for url in (direct_url, proxy_url):
+            before = [cpu_seconds(pid) for pid in pids]
+            rate = wrk(url + path, script, seconds, connections)
+            spent = [cpu_seconds(pid) - start for pid, start in zip(pids, before, strict=True)]
+            rates.append(rate)
+            costs.append([1e6 * cpu / max(1.0, rate * seconds) for cpu in spent])
+    (direct, proxied), ((serve_cpu, _), (serve_via, proxy_cpu)) = rates, costs
     ratio = proxied / direct if direct else 0.0
     print(f"throughput (wrk, {connections} connections, {seconds:g} s each):")
-    print(f"  direct {direct:8.0f} requests/s")
-    print(f"  proxy  {proxied:8.0f} requests/s  ratio {ratio:.2f}")
+    print(f"  direct {direct:8.0f} requests/s   server CPU {serve_cpu:4.0f} us/request")
+    print(
+        f"  proxy  {proxied:8.0f} requests/s   server CPU {serve_via:4.0f} us/request, "
+        f"proxy CPU {proxy_cpu:4.0f} us/request   ratio {ratio:.2f}"
+    )
     print(f"  target ratio >= 0.5: {'met' if ratio >= 0.5 else 'NOT met'}")
 
 
@@ -177,7 +199,8 @@ def main() -> None:
             event = httpx.post(f"{direct_url}/_calbot/states", json=EVENT, headers=headers).json()
             path = f"/api/v2/calendar-events/{event['id']}/bot/"
             latency(direct_url, proxy_url, path, options.seconds, options.rate)
-            throughput(direct_url, proxy_url, path, options.seconds, options.connections)
+            pids = (serve.pid, proxy.pid)
+            throughput(direct_url, proxy_url, path, options.seconds, options.connections, pids)
         finally:
             for process in (proxy, serve):
                 process.terminate()
