@@ -235,3 +235,35 @@ def test_a_silent_upstream_is_a_504_after_the_timeout() -> None:
 def test_an_unusable_upstream_url_is_refused(url: str) -> None:
     with pytest.raises(UpstreamError):
         ProxyConfig(url)
+
+
+def test_one_client_connection_keeps_one_upstream_connection() -> None:
+    from calbot.server import running
+
+    echo = Echo()
+    with running(app=echo) as upstream_url:  # type: ignore[arg-type]
+        proxy = create_proxy(ProxyConfig(upstream_url))
+        with running_proxy(proxy) as url, httpx.Client(base_url=url) as client:
+            answers = [client.get(f"/n/{n}").status_code for n in range(5)]
+    assert answers == [418] * 5
+    assert len({tuple(seen["scope"]["client"]) for seen in echo.seen}) == 1  # keep-alive
+
+
+def test_an_absolute_form_request_still_goes_to_the_one_upstream() -> None:
+    from calbot.server import running
+
+    echo = Echo()
+    raw = b"GET http://elsewhere.invalid/x?y=1 HTTP/1.1\r\nHost: elsewhere.invalid\r\n"
+    raw += b"Connection: close\r\n\r\n"
+    with (
+        running(app=echo) as upstream_url,  # type: ignore[arg-type]
+        running_proxy(create_proxy(ProxyConfig(upstream_url))) as url,
+    ):
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as conn:
+            conn.sendall(raw)
+            head = conn.recv(65536)
+    assert head.startswith(b"HTTP/1.1 418")
+    (seen,) = echo.seen
+    sent = dict(seen["scope"]["headers"])
+    assert seen["scope"]["path"] == "/x" and sent[b"host"] != b"elsewhere.invalid"
