@@ -64,7 +64,8 @@ def _fail(message: str) -> NoReturn:
     multiple=True,
     metavar="SPEC",
     help="Answer chosen requests without forwarding them, as `calbot serve --fault` does "
-    "(repeatable), e.g. 429:1:op=schedule:retry-after=2 or scenario:outage-2.",
+    "(repeatable), e.g. 429:1:op=schedule:retry-after=2 or scenario:outage-2. At run time: "
+    'POST /_calbot/faults {"faults": [SPEC, ...]} (answered by the proxy, not forwarded).',
 )
 def proxy(  # noqa: PLR0917 - click passes options positionally
     upstream: str,
@@ -88,9 +89,8 @@ def proxy(  # noqa: PLR0917 - click passes options positionally
     from calbot.server import bind
     from calbot.server.faults import Faults, FaultSyntaxError, parse_fault
 
-    injected: Faults | None = None
+    injected = Faults()  # also for faults added at run time: POST /_calbot/faults
     if faults:
-        injected = Faults()
         for spec in faults:
             try:
                 injected.add(*parse_fault(spec))

@@ -113,11 +113,15 @@ class Proxy:
         tee.add(body)
         streaming = bool(first.get("more_body", False))
         if self.config.faults is not None:
-            if streaming:  # a fault needs the request whole (the control endpoint reads it)
+            control = scope["path"].rstrip("/") == FAULTS_PATH
+            if streaming and control:  # the control endpoint reads the request whole
                 body, streaming = await _read_rest(body, receive, tee), False
             captured.request_body = body if tee.complete else None
-            injected = self._fault(captured, scope)
+            injected = self._fault(captured, scope)  # decided by method and path alone
             if injected is not None:
+                if streaming:  # recorded whole, as if forwarded
+                    body, streaming = await _read_rest(body, receive, tee), False
+                    captured.request_body = body if tee.complete else None
                 await self._answer(injected, captured, send)
                 return
         content = _stream(body, receive, tee) if streaming else body
