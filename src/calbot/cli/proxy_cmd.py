@@ -143,7 +143,7 @@ def _verdicts(  # noqa: PLR0917
     """Both verdicts on what was recorded (the proxy itself exits 0 whatever they are)."""
     from calbot.cli.proxy_report_cmd import summary
     from calbot.contracts.clients.ledger import read_ledger
-    from calbot.contracts.clients.verify import client_result
+    from calbot.contracts.clients.verify import client_result, describe_violations
     from calbot.contracts.traffic.verdict import traffic_result
 
     records = read_ledger(path)
@@ -152,6 +152,8 @@ def _verdicts(  # noqa: PLR0917
         return
     client = client_result(records, target="client (through calbot proxy)", strict=strict)
     click.echo(f"client:   {client.verdict.value.upper()} (calbot client-report)")
+    if client.findings():
+        click.echo(describe_violations(client.checks))
     server = traffic_result(records, target=upstream, upstream=upstream, strict=strict)
     if record is not None:
         server.options["ledger"] = str(record)
