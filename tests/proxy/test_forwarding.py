@@ -267,3 +267,22 @@ def test_an_absolute_form_request_still_goes_to_the_one_upstream() -> None:
     (seen,) = echo.seen
     sent = dict(seen["scope"]["headers"])
     assert seen["scope"]["path"] == "/x" and sent[b"host"] != b"elsewhere.invalid"
+
+
+def test_a_compressed_answer_goes_back_compressed_and_is_recorded_readable() -> None:
+    import gzip
+
+    payload = gzip.compress(json.dumps({"detail": "Not found."}).encode())
+
+    async def gzipped(scope: Scope, receive: Any, send: Any) -> None:
+        await receive()
+        headers = [(b"content-type", b"application/json"), (b"content-encoding", b"gzip")]
+        await send({"type": "http.response.start", "status": 404, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
+    path = "/api/v1/bot/9f0e2b1c-3333-4d5e-8f90-aabbccddeeff/"
+    request = httpx.Request("GET", f"http://proxy.test{path}", headers={"Accept-Encoding": "gzip"})
+    response, ledger = through(gzipped, request)
+    assert response.status_code == 404 and response.json() == {"detail": "Not found."}
+    (record,) = ledger.records
+    assert record.response == {"detail": "Not found."} and record.message == "Not found."
