@@ -78,7 +78,8 @@ def test_sigterm_exits_0_with_the_ledger_complete_and_both_verdicts(
     assert "calbot proxy stopped after 20 requests" in out
     assert "client:   CONFORMANT" in out and "upstream: CONFORMANT" in out
     assert (tmp_path / "calbot-report" / "calbot-result.json").exists()
-    assert KEY not in out + err + (tmp_path / "ledger.jsonl").read_text()
+    written = [path.read_text() for path in (tmp_path / "calbot-report").iterdir()]
+    assert KEY not in out + err + (tmp_path / "ledger.jsonl").read_text() + "".join(written)
 
 
 @pytest.mark.parametrize(
