@@ -227,3 +227,20 @@ CLIENT_RULES: tuple[Rule, ...] = (
 )
 
 CLIENT_RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in CLIENT_RULES}
+
+# --- passive rules: what `calbot proxy-report` checks of an upstream from recorded traffic ---
+# (the passive checks also cite the server rules above; these are the ones only traffic shows)
+
+TRAFFIC_RULES: tuple[Rule, ...] = (
+    Rule(
+        "traffic.upstream-answered",
+        "traffic",
+        "The upstream answers every request the proxy forwards: no refused connection, no "
+        "timeout, no answer broken off (the client got a 502/504 from the proxy instead).",
+        Level.SHOULD,
+        "inferred: the docs promise answers, not availability; calbot proxy's --timeout",
+    ),
+)
+
+RULES = (*RULES, *TRAFFIC_RULES)
+RULES_BY_ID.update((rule.id, rule) for rule in TRAFFIC_RULES)

@@ -35,6 +35,22 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "calbot.contracts.clients.ledger",
         "calbot.contracts.masking",
     ),
+    # the passive verdict: pure functions over ledger records (the curl builder reused)
+    "calbot.contracts.traffic": (
+        "calbot.spec",
+        "calbot.contracts.domain",
+        "calbot.contracts.clients.ledger",
+        "calbot.contracts.engine.curl",
+        *RESULT_MODEL,
+    ),
+    # an adapter like the server: it never runs the engine or the checks
+    "calbot.proxy": (
+        "calbot.spec",
+        "calbot.contracts.domain",
+        "calbot.contracts.clients.ledger",
+        "calbot.contracts.masking",
+        "calbot.server",
+    ),
 }
 # the result model is the bottom of `contracts`: only the spec (and the kit's version) below it
 LAYERS.update(dict.fromkeys(RESULT_MODEL, ("calbot.spec", "calbot.__init__", *RESULT_MODEL)))

@@ -18,6 +18,19 @@ schedule requests (POST …/bot/) are validated and keep their body (an excerpt:
 and containers are cut) with the deduplication key in full and the bot_config's key paths.
 `fault` names the injected fault that answered instead of the server; `event` is the event's
 start time and meeting URL from a successful schedule answer.
+
+A ledger written by `calbot proxy` has up to four more fields per line (absent, never null, in
+the reference server's ledger; readers of either ignore what they do not know):
+
+    "answered_by": "upstream" | "proxy", "response": {...the answer's JSON body, masked...},
+    "response_note": "not JSON (text/html)", "upstream_error": "connection refused",
+    "elapsed_ms": 1.9
+
+`answered_by` says who answered: the upstream, or the proxy itself (an injected `--fault`, or
+a 502/504 when the upstream gave no answer: `upstream_error` says why, and such a record has
+no `operation`, so the client rules never hold it against the client). `response` is the
+answer's body when it is JSON and not too large (`response_note` says why not otherwise);
+`elapsed_ms` is how long the upstream took to answer.
 """
 
 from __future__ import annotations
@@ -79,6 +92,12 @@ class LedgerRecord:
     message: str | None = None
     fault: str | None = None
     event: Json | None = field(default=None)
+    # written by `calbot proxy` only (see the module docstring)
+    answered_by: str | None = None
+    response: Any = None
+    response_note: str | None = None
+    upstream_error: str | None = None
+    elapsed_ms: float | None = None
 
     @property
     def call(self) -> tuple[str, str, str | None]:
@@ -86,8 +105,8 @@ class LedgerRecord:
         return (self.workspace, self.operation or "", self.resource)
 
     def to_json(self) -> Json:
-        """The record as a JSON object, keys in the documented order."""
-        return {
+        """The record as a JSON object, keys in the documented order (proxy fields when set)."""
+        data: Json = {
             "v": LEDGER_VERSION,
             "seq": self.seq,
             "time": format_time(self.time),
@@ -108,6 +127,15 @@ class LedgerRecord:
             "fault": self.fault,
             "event": self.event,
         }
+        extra = {
+            "answered_by": self.answered_by,
+            "response": self.response,
+            "response_note": self.response_note,
+            "upstream_error": self.upstream_error,
+            "elapsed_ms": self.elapsed_ms,
+        }
+        data.update((name, value) for name, value in extra.items() if value is not None)
+        return data
 
     def to_line(self) -> str:
         """One JSONL line (ASCII, so any text survives; ends with a newline)."""
@@ -144,6 +172,11 @@ class LedgerRecord:
                 message=_optional(data.get("message"), str, "message"),
                 fault=_optional(data.get("fault"), str, "fault"),
                 event=_optional(data.get("event"), dict, "event"),
+                answered_by=_optional(data.get("answered_by"), str, "answered_by"),
+                response=data.get("response"),
+                response_note=_optional(data.get("response_note"), str, "response_note"),
+                upstream_error=_optional(data.get("upstream_error"), str, "upstream_error"),
+                elapsed_ms=_number_or_none(data.get("elapsed_ms"), "elapsed_ms"),
             )
         except KeyError as exc:
             raise LedgerError(f"missing field {exc.args[0]!r}") from None
@@ -159,6 +192,14 @@ def _typed(value: object, kind: type[Any], name: str) -> Any:
 
 def _optional(value: object, kind: type[Any], name: str) -> Any:
     return None if value is None else _typed(value, kind, name)
+
+
+def _number_or_none(value: object, name: str) -> float | None:
+    if value is None:
+        return None
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise LedgerError(f"{name} must be a number, got {type(value).__name__}")
+    return float(value)
 
 
 def format_time(moment: datetime) -> str:

@@ -13,6 +13,8 @@ from calbot import __version__
 # name -> (module, attribute); each module holds one command or group.
 COMMANDS: dict[str, tuple[str, str]] = {
     "client-report": ("calbot.cli.client_report_cmd", "client_report"),
+    "proxy": ("calbot.cli.proxy_cmd", "proxy"),
+    "proxy-report": ("calbot.cli.proxy_report_cmd", "proxy_report"),
     "report": ("calbot.cli.report_cmd", "report"),
     "run": ("calbot.cli.run_cmd", "run"),
     "spec": ("calbot.cli.spec_cmd", "spec"),

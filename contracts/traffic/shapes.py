@@ -1,0 +1,159 @@
+"""The answers' shapes: the fragment's schemas, and meeting_url on events, bots[] and the Bot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from calbot.contracts.clients.ledger import GET_BOT, GET_EVENT, SCHEDULE, UNSCHEDULE
+from calbot.contracts.results import Finding
+from calbot.contracts.traffic.schemas import (
+    documented_statuses,
+    meeting_url_problems,
+    problems,
+    validator,
+)
+from calbot.contracts.traffic.traffic import Traffic, shown
+from calbot.spec.meeting_urls import mismatches, parse_meeting_url
+
+EVENT_ANSWERS = (SCHEDULE, UNSCHEDULE, GET_EVENT)
+# judged by their own rules: 401/404 bodies (errors.bodies), 5xx (robustness.no-5xx)
+_ELSEWHERE = (401, 404)
+Findings = list[Finding] | None
+
+
+def schema_responses(traffic: Traffic) -> Findings:
+    """Every answer has a documented status and, where the fragment types it, a matching body."""
+    judged = [r for r in traffic.answers if r.status < 500 and r.status not in _ELSEWHERE]
+    if not judged:
+        return None
+    findings = []
+    for record in judged:
+        operation = record.operation or ""
+        if record.status not in documented_statuses(operation):
+            findings.append(
+                traffic.finding(
+                    "schema.responses",
+                    record,
+                    f"status {record.status} is not documented for {operation}",
+                    expected=", ".join(map(str, sorted(documented_statuses(operation)))),
+                    actual=str(record.status),
+                    signature=f"undocumented status {record.status}",
+                )
+            )
+            continue
+        if validator(operation, record.status) is None:
+            continue
+        if record.response is None:
+            if record.response_note and record.response_note.startswith("not JSON"):
+                findings.append(
+                    traffic.finding(
+                        "schema.responses",
+                        record,
+                        f"the answer is {record.response_note}",
+                        expected="application/json",
+                        actual=record.response_note,
+                        signature=f"not JSON {record.status}",
+                    )
+                )
+            continue
+        found = problems(operation, record.status, record.response)
+        if found:
+            findings.append(
+                traffic.finding(
+                    "schema.responses",
+                    record,
+                    "the body does not match the fragment: " + shown(found),
+                    expected=f"the fragment's {record.status} body for {operation}",
+                    actual={"problems": found[:10]},
+                    signature=f"{record.status} " + ",".join(sorted(_paths(found))),
+                )
+            )
+    return findings
+
+
+def event_string(traffic: Traffic) -> Findings:
+    """CalendarEvent.meeting_url is a string or null; every bots[].meeting_url a string."""
+    events = [
+        r for r in traffic.of(*EVENT_ANSWERS) if r.status == 200 and isinstance(r.response, dict)
+    ]
+    if not events:
+        return None
+    findings = []
+    for record in events:
+        body: dict[str, Any] = record.response
+        wrong = []
+        value = body.get("meeting_url")
+        if not (value is None or isinstance(value, str)):
+            wrong.append(("CalendarEvent.meeting_url", value))
+        for item in body.get("bots") or ():
+            if isinstance(item, dict) and not isinstance(item.get("meeting_url"), str):
+                wrong.append(("bots[].meeting_url", item.get("meeting_url")))
+        for where, value in wrong:
+            findings.append(
+                traffic.finding(
+                    "meeting_url.event-string",
+                    record,
+                    f"{where} is not a string",
+                    expected="a string" + (" or null" if where.startswith("Calendar") else ""),
+                    actual={where: value},
+                    signature=f"{where} type {type(value).__name__}",
+                )
+            )
+    return findings
+
+
+def bot_object(traffic: Traffic) -> Findings:
+    """The Bot's meeting_url is the per-platform object of the URL it was scheduled with.
+
+    Judged only when the bot was seen scheduled with a link form Recall's published patterns
+    cover; for other forms either answer is conformant. Null is allowed (cleared once joined).
+    """
+    findings: list[Finding] = []
+    judged = False
+    for record in traffic.of(GET_BOT):
+        if record.status != 200 or not isinstance(record.response, dict):
+            continue
+        covered = [
+            url for url in traffic.bot_urls.get(record.resource or "", ()) if parse_meeting_url(url)
+        ]
+        if not covered:
+            continue
+        judged = True
+        value = record.response.get("meeting_url")
+        if value is None:
+            continue
+        shape = _object_problems(value)
+        if shape:
+            findings.append(
+                traffic.finding(
+                    "meeting_url.bot-object",
+                    record,
+                    "the Bot's meeting_url is not the per-platform object",
+                    expected=f"the MeetingUrl object for {sorted(covered)[0]}",
+                    actual={"meeting_url": value, "problems": shape[:3]},
+                    signature=f"bot meeting_url shape {type(value).__name__}",
+                )
+            )
+        elif all(mismatches(value, url) for url in covered):
+            url = sorted(covered)[0]
+            findings.append(
+                traffic.finding(
+                    "meeting_url.bot-object",
+                    record,
+                    "the Bot's meeting_url object does not match the URL it was scheduled with",
+                    expected=url,
+                    actual={"meeting_url": value, "problems": mismatches(value, url)},
+                    signature=f"bot meeting_url mismatch {value.get('platform')}",
+                )
+            )
+    return findings if judged else None
+
+
+def _object_problems(value: object) -> list[str]:
+    if not isinstance(value, dict):
+        return [f"a {type(value).__name__}, not an object"]
+    return meeting_url_problems(value)
+
+
+def _paths(found: list[str]) -> set[str]:
+    return {problem.split(":", 1)[0] for problem in found}

@@ -1,0 +1,161 @@
+"""`calbot proxy`: forward a client's traffic to one upstream, recording every exchange."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+from calbot.cli.reporting import EXIT_COULD_NOT_RUN, report_options, write_reports_or_exit
+
+if TYPE_CHECKING:
+    from calbot.proxy import ProxyLedger
+
+DEFAULT_TIMEOUT = 30.0  # calbot.proxy.config's; not imported, so `--help` stays fast
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_COULD_NOT_RUN)
+
+
+@click.command()
+@click.option(
+    "--upstream",
+    required=True,
+    metavar="URL",
+    help="The one server every request goes to, e.g. https://us-east-1.recall.ai.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option(
+    "--port",
+    default=8080,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="0: any free port.",
+)
+@click.option(
+    "--record",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="LEDGER.jsonl",
+    help="Write every exchange to this JSON-lines ledger (overwritten; one flushed line each), "
+    "for `calbot client-report` and `calbot proxy-report`. Default: in memory only.",
+)
+@report_options
+@click.option(
+    "--strict", is_flag=True, help="Warnings (SHOULD rules) make the verdicts at exit fail too."
+)
+@click.option(
+    "--timeout",
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="How long to wait for the upstream's answer before answering 504.",
+)
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="SPEC",
+    help="Answer chosen requests without forwarding them, as `calbot serve --fault` does "
+    "(repeatable), e.g. 429:1:op=schedule:retry-after=2 or scenario:outage-2. At run time: "
+    'POST /_calbot/faults {"faults": [SPEC, ...]} (answered by the proxy, not forwarded).',
+)
+def proxy(  # noqa: PLR0917 - click passes options positionally
+    upstream: str,
+    host: str,
+    port: int,
+    record: Path | None,
+    report_dir: Path,
+    formats: list[str],
+    strict: bool,
+    timeout: float,
+    faults: tuple[str, ...],
+) -> None:
+    """Forward every request to the upstream and judge the traffic, both ways.
+
+    Point your client's base URL at the proxy; it keeps its own API key, which is never
+    written anywhere. On Ctrl-C or SIGTERM the proxy stops, prints both verdicts (the
+    client's, as `calbot client-report` gives it, and the upstream's passive one, as `calbot
+    proxy-report` gives it), writes the upstream's reports to --report-dir and exits 0.
+    """
+    from calbot.proxy import ProxyConfig, UpstreamError, create_proxy, serve_proxy
+    from calbot.server import bind
+    from calbot.server.faults import Faults, FaultSyntaxError, parse_fault
+
+    injected = Faults()  # also for faults added at run time: POST /_calbot/faults
+    if faults:
+        for spec in faults:
+            try:
+                injected.add(*parse_fault(spec))
+            except FaultSyntaxError as exc:
+                _fail(f"--fault: {exc}")
+    scratch = tempfile.TemporaryDirectory(prefix="calbot-proxy-")
+    path = record or Path(scratch.name) / "ledger.jsonl"  # on disk either way: bounded memory
+    ledger = _ledger(path, announce=record is not None)
+    try:
+        config = ProxyConfig(upstream, timeout=timeout, faults=injected, ledger=ledger)
+    except UpstreamError as exc:
+        _fail(f"--upstream: {exc}")
+    try:
+        sock = bind(host, port)
+    except socket.gaierror as exc:
+        _fail(f"cannot listen on {host}:{port}: unknown host ({exc.strerror})")
+    except OSError as exc:
+        _fail(f"cannot listen on {host}:{port}: {os.strerror(exc.errno) if exc.errno else exc}")
+
+    def ready(url: str) -> None:
+        click.echo(f"calbot proxy listening on {url}, forwarding to {config.upstream}")
+        sys.stdout.flush()
+
+    with sock, scratch:
+        serve_proxy(sock, create_proxy(config), on_ready=ready)  # closes the ledger
+        _verdicts(path, config.upstream, record, report_dir, formats, strict)
+    sys.exit(0)
+
+
+def _ledger(path: Path, *, announce: bool) -> ProxyLedger:
+    from calbot.proxy import ProxyLedger
+
+    try:
+        ledger = ProxyLedger(path, keep=False)
+    except OSError as exc:
+        _fail(f"--record: cannot write {path}: {exc.strerror or exc}")
+    if announce:
+        click.echo(f"recording the ledger to {path}", err=True)
+    return ledger
+
+
+def _verdicts(  # noqa: PLR0917
+    path: Path,
+    upstream: str,
+    record: Path | None,
+    report_dir: Path,
+    formats: list[str],
+    strict: bool,
+) -> None:
+    """Both verdicts on what was recorded (the proxy itself exits 0 whatever they are)."""
+    from calbot.cli.proxy_report_cmd import summary
+    from calbot.contracts.clients.ledger import read_ledger
+    from calbot.contracts.clients.verify import client_result, describe_violations
+    from calbot.contracts.traffic.verdict import traffic_result
+
+    records = read_ledger(path)
+    click.echo(f"calbot proxy stopped after {len(records)} requests")
+    if not records:
+        return
+    client = client_result(records, target="client (through calbot proxy)", strict=strict)
+    click.echo(f"client:   {client.verdict.value.upper()} (calbot client-report)")
+    if client.findings():
+        click.echo(describe_violations(client.checks))
+    server = traffic_result(records, target=upstream, upstream=upstream, strict=strict)
+    if record is not None:
+        server.options["ledger"] = str(record)
+    summary(server, quiet=False, label="upstream: ")
+    write_reports_or_exit(server, formats, report_dir)

@@ -1,0 +1,60 @@
+"""The proxy's settings: the one upstream, timeouts, faults, the ledger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import httpx
+
+if TYPE_CHECKING:
+    from calbot.proxy.recording import ProxyLedger
+    from calbot.server.faults import Faults
+
+DEFAULT_TIMEOUT = 30.0
+CONNECT_TIMEOUT = 5.0
+
+
+class UpstreamError(ValueError):
+    """An upstream URL the proxy cannot forward to (one line, for the user)."""
+
+
+def upstream_base(url: str) -> str:
+    """`url` as a base to append request paths to: http(s), a host, no query or fragment."""
+    try:
+        parsed = httpx.URL(url.strip())
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise UpstreamError(f"{url!r} is not a URL ({exc})") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise UpstreamError(f"{url!r} is not an http:// or https:// URL with a host")
+    if parsed.userinfo:
+        raise UpstreamError(
+            "the upstream URL carries credentials: leave them out (the client sends its own)"
+        )
+    if parsed.query or parsed.fragment:
+        raise UpstreamError(f"{url!r}: give the base URL, without a query or a fragment")
+    return str(parsed.copy_with(path=parsed.path.rstrip("/") or "", query=None)).rstrip("/")
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyConfig:
+    """How the proxy forwards.
+
+    `upstream`: the one base URL every request goes to (its path, if any, is a prefix).
+    `timeout`: seconds to wait for the upstream's answer before answering 504. `faults`:
+    answers injected before forwarding (`calbot.server.faults`). `ledger`: where exchanges
+    are recorded. `transport`: how to reach the upstream (default: real HTTP with keep-alive;
+    tests may pass `httpx.ASGITransport`).
+    """
+
+    upstream: str
+    timeout: float = DEFAULT_TIMEOUT
+    faults: Faults | None = None
+    ledger: ProxyLedger | None = None
+    transport: httpx.AsyncBaseTransport | None = None
+    max_connections: int = 200
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "upstream", upstream_base(self.upstream))
+        if not self.timeout > 0:
+            raise UpstreamError("the timeout must be a positive number of seconds")

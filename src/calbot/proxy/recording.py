@@ -1,0 +1,214 @@
+"""The proxy's ledger: each exchange as a `LedgerRecord`, in memory and as flushed JSON lines.
+
+The same format as `calbot serve --record` (so `calbot client-report` reads it unchanged),
+plus what the upstream's passive verdict needs: who answered, the answer's JSON body (masked)
+and how long the upstream took. The API key is never written: a workspace is a label (`key1`,
+`key2`, ... in the order the proxy first sees each key; `none` without one), and every key
+seen so far is masked out of bodies and messages.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from calbot.contracts.clients.ledger import (
+    SCHEDULE,
+    BodyFacts,
+    LedgerRecord,
+    answer_message,
+    schedule_body_facts,
+    short_path,
+    unreadable_body_facts,
+)
+from calbot.contracts.domain.operations import operation_name, operation_of
+from calbot.contracts.masking import Masker, masker
+from calbot.server.core import credentials
+from calbot.server.faults import FAULT_HEADER
+from calbot.server.messages import Request, Response
+from calbot.server.parsing import is_json_media_type, json_body
+
+MAX_REQUEST_BODY = 1_000_000
+"""Request bodies are kept (for the schedule facts) up to this size; larger ones are forwarded
+whole but recorded as too large."""
+MAX_RESPONSE_BODY = 256_000
+"""Answers up to this size are kept in the ledger (JSON only)."""
+NO_KEY = "none"
+
+
+@dataclass(slots=True)
+class Captured:
+    """One exchange as the proxy saw it (raw), before it becomes a ledger record."""
+
+    arrived: datetime
+    method: str
+    path: str
+    headers: dict[str, str]
+    request_body: bytes | None  # None: over MAX_REQUEST_BODY
+    status: int = 0
+    response_headers: Mapping[str, str] | None = None
+    response_body: bytes = b""
+    response_complete: bool = True  # False: over MAX_RESPONSE_BODY or cut off
+    answered_by: str = "upstream"
+    upstream_error: str | None = None
+    elapsed_ms: float | None = None
+
+
+class ProxyLedger:
+    """Turns captured exchanges into ledger records; writes each as soon as it is complete."""
+
+    def __init__(self, path: str | Path | None = None, *, keep: bool = True) -> None:
+        self.path = Path(path) if path is not None else None
+        self._keep = keep
+        self._labels: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._seq = 0
+        self._records: list[LedgerRecord] = []
+        self._file: IO[str] | None = None
+        if self.path is not None:
+            self._file = open(self.path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+
+    @property
+    def records(self) -> list[LedgerRecord]:
+        """The records so far (a copy), oldest first."""
+        with self._lock:
+            return list(self._records)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every API key seen so far (masked out of whatever is written)."""
+        return tuple(self._labels)
+
+    def workspace(self, authorization: str | None) -> str:
+        """The label of the key in an Authorization value (never the key itself)."""
+        key = credentials(authorization)
+        if not key:
+            return NO_KEY
+        with self._lock:
+            if key not in self._labels:
+                self._labels[key] = f"key{len(self._labels) + 1}"
+            return self._labels[key]
+
+    def add(self, captured: Captured) -> LedgerRecord:
+        """Record one exchange (numbered in the order answers complete)."""
+        workspace = self.workspace(captured.headers.get("authorization"))
+        with self._lock:
+            self._seq += 1
+            record = build_record(self._seq, captured, workspace, tuple(self._labels))
+            if self._keep:
+                self._records.append(record)
+            if self._file is not None:
+                self._file.write(record.to_line())
+                self._file.flush()
+        return record
+
+    def close(self) -> None:
+        """Close the JSONL file (the records stay readable)."""
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+
+
+def build_record(
+    seq: int, captured: Captured, workspace: str, secrets: tuple[str, ...]
+) -> LedgerRecord:
+    """The ledger record of one exchange; the keys in `secrets` never appear in it."""
+    found = operation_of(captured.method, captured.path)
+    # the upstream gave no answer: not an API answer the client could be judged on
+    operation = operation_name(found[0]) if found and captured.upstream_error is None else None
+    facts = _request_facts(captured, secrets) if operation == SCHEDULE else None
+    headers = captured.response_headers or {}
+    masked = masker(secrets)
+    response, note = _response_json(captured, headers, masked)
+    answer = response if isinstance(response, dict) else {}
+    event = None
+    if operation == SCHEDULE and captured.status == 200 and answer:
+        event = {"start_time": answer.get("start_time"), "meeting_url": answer.get("meeting_url")}
+    return LedgerRecord(
+        seq=seq,
+        time=captured.arrived,
+        method=captured.method[:20],
+        path=short_path(masked.text(captured.path)),
+        status=captured.status,
+        workspace=workspace,
+        operation=operation,
+        resource=found[1] if found else None,
+        validation=facts.validation if facts else None,
+        errors=facts.errors if facts else None,
+        body=facts.body if facts else None,
+        body_truncated=facts.body_truncated if facts else False,
+        key=facts.key if facts else None,
+        config_keys=facts.config_keys if facts else None,
+        retry_after=masked.optional(headers.get("retry-after")),
+        message=masked.optional(answer_message(answer)),
+        fault=headers.get(FAULT_HEADER.lower()),
+        event=event,
+        answered_by=captured.answered_by,
+        response=response,
+        response_note=note,
+        upstream_error=captured.upstream_error,
+        elapsed_ms=captured.elapsed_ms,
+    )
+
+
+def _request_facts(captured: Captured, secrets: tuple[str, ...]) -> BodyFacts:
+    if captured.request_body is None:
+        return unreadable_body_facts({"non_field_errors": ["Request body too large."]})
+    request = Request(captured.method, captured.path, captured.headers, captured.request_body)
+    parsed = json_body(request)
+    if isinstance(parsed, Response):
+        errors = parsed.body.get("errors") or {"non_field_errors": [parsed.body["detail"]]}
+        return unreadable_body_facts(errors)
+    return schedule_body_facts(parsed, secrets=secrets)
+
+
+def _response_json(
+    captured: Captured, headers: Mapping[str, str], masked: Masker
+) -> tuple[Any, str | None]:
+    """The answer's JSON body, masked, or None and a note saying why it is not kept."""
+    if captured.upstream_error is not None:
+        return None, None
+    raw = captured.response_body
+    if not captured.response_complete:
+        return None, f"not kept: over {MAX_RESPONSE_BODY:,} bytes or cut off"
+    if not raw:
+        return None, "empty"
+    content_type = headers.get("content-type", "")
+    if not content_type or not is_json_media_type(content_type):
+        return None, f"not JSON ({content_type or 'no Content-Type'})"
+    encoding = headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        decoded = _decoded(raw, encoding)
+        if decoded is None:
+            return None, f"not kept: Content-Encoding {encoding}"
+        raw = decoded
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, "not JSON (not UTF-8)"
+    try:  # masking the text once is much faster than masking every string of the value
+        return json.loads(masked.text(text)), None
+    except (ValueError, RecursionError):
+        pass
+    try:  # a secret that spans JSON syntax: mask the value instead
+        return masked.data(json.loads(text)), None
+    except (ValueError, RecursionError):
+        return None, "not JSON (the body does not parse)"
+
+
+def _decoded(raw: bytes, encoding: str) -> bytes | None:
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        return None
+    try:
+        inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib, auto-detected
+        data = inflater.decompress(raw, MAX_RESPONSE_BODY + 1)
+    except zlib.error:
+        return None
+    return data if len(data) <= MAX_RESPONSE_BODY else None
