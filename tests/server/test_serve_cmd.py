@@ -16,6 +16,13 @@ from click.testing import CliRunner
 from calbot.cli import cli
 from calbot.server import bind
 
+FRESH_HEALTH = {
+    "status": "ok",
+    "events": 0,
+    "bots": 0,
+    "max_events_per_workspace": 10_000,
+    "evicted": {"events": 0, "bots": 0},
+}
 COMMAND = [sys.executable, "-m", "calbot", "serve"]
 Serve = Callable[..., AbstractContextManager[Any]]
 
@@ -26,7 +33,7 @@ def test_serve_is_ready_quickly_and_stops_cleanly(
 ) -> None:
     with serve_process() as (process, url, ready):
         assert ready < 1.5  # typically about 0.2 s
-        assert httpx.get(f"{url}/_calbot/health").json() == {"status": "ok"}
+        assert httpx.get(f"{url}/_calbot/health").json() == FRESH_HEALTH
         process.send_signal(sig)
         assert process.wait(timeout=5) == 0
         assert process.stdout is not None and process.stderr is not None
