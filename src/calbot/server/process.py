@@ -72,7 +72,6 @@ def uvicorn_config(
         access_log=access_log,
         server_header=False,
         proxy_headers=False,
-        timeout_keep_alive=max(1, round(limits.idle_timeout)),
         timeout_graceful_shutdown=round(limits.shutdown_grace + 2),
     )
 
@@ -152,11 +151,13 @@ def running(
     app: App | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
+    refusal_log_level: str = "info",
 ) -> Iterator[str]:
     """Run the server in a background thread; yields its base URL once it answers.
 
-    Pass `app` (from `create_app`) to keep a handle on its state. Shuts the server down and
-    waits for the thread on exit. One app is served by one server at a time.
+    Pass `app` (from `create_app`) to keep a handle on its state. Shuts the server down (a
+    graceful stop, as `serve`) and waits for the thread on exit. One app is served by one
+    server at a time. Logs go to the process's logging configuration.
     """
     if app is not None and config is not None:
         raise ValueError("pass either config or app, not both")
@@ -165,7 +166,10 @@ def running(
     sock = bind(host, port)
     ready = threading.Event()
     server = _Server(
-        uvicorn_config(app, limits, own_logging=False), ready.set, app, limits.shutdown_grace
+        uvicorn_config(app, limits, own_logging=False, refusal_log_level=refusal_log_level),
+        ready.set,
+        app,
+        limits.shutdown_grace,
     )
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="calbot-server", daemon=True

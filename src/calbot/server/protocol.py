@@ -49,6 +49,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # uvicorn types it as whole seconds but only hands it to loop.call_later.
+        self.timeout_keep_alive = self.limits.idle_timeout  # type: ignore[assignment]
         self._head_timer: asyncio.TimerHandle | None = None
         self._in_head = False
         self._head_bytes = 0
