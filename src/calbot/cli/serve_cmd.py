@@ -157,7 +157,9 @@ def _fail(message: str) -> NoReturn:
     "op=schedule|unschedule|get-event|get-bot (only that operation), after=N (let N "
     "through first). Or scenario:NAME with NAME throttle-after-N, outage-N, conflict, "
     "pool-empty or ended. Examples: 429:3:retry-after=2, ended, scenario:throttle-after-3. "
-    'At run time: POST /_calbot/faults {"faults": [SPEC, ...]}.',
+    "These serve every workspace. At run time, "
+    'POST /_calbot/faults {"faults": [SPEC, ...]} with an API key adds faults for that '
+    "key's workspace only.",
 )
 def serve(
     *,
