@@ -40,10 +40,10 @@ def rss_mb(pid: int) -> float:
     return int(match.group(1)) / 1024 if match else 0.0
 
 
-def answer(sock: socket.socket) -> tuple[str, float]:
+def answer(sock: socket.socket, timeout: float = DEADLINE) -> tuple[str, float]:
     """The status line the server sends (or "closed, no answer"), and when, from now."""
     started = time.monotonic()
-    sock.settimeout(DEADLINE)
+    sock.settimeout(max(0.01, timeout))
     try:
         data = sock.recv(65536)
     except TimeoutError:
@@ -78,7 +78,7 @@ def stalled_body(port: int, out: list[str]) -> None:
 def idle(port: int, out: list[str], count: int = 200) -> None:
     socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(count)]
     started = time.monotonic()
-    results = [answer(sock) for sock in socks]
+    results = [answer(sock, DEADLINE - (time.monotonic() - started)) for sock in socks]
     closed = sum(1 for status, _ in results if status == "closed, no answer")
     last = time.monotonic() - started
     for sock in socks:
@@ -157,7 +157,8 @@ def sigterm_upload(process: subprocess.Popen[str], port: int, ledger: Path) -> s
     sock.close()
     code = process.wait(timeout=DEADLINE)
     stderr = process.stderr.read() if process.stderr else ""
-    last = json.loads(ledger.read_text().splitlines()[-1])["status"]
+    lines = ledger.read_text().splitlines()
+    last = json.loads(lines[-1])["status"] if lines else "none (empty ledger)"
     traceback = "a traceback" if "Traceback" in stderr else "no traceback"
     return (
         f"SIGTERM with an upload in progress: {status} after {waited:.1f} s, exit {code}, "
