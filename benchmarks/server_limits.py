@@ -84,7 +84,8 @@ def idle(port: int, out: list[str], count: int = 200) -> None:
     for sock in socks:
         sock.close()
     out.append(
-        f"{count} idle connections: {closed} closed by the server, the last after {last:.1f} s"
+        f"{count} idle connections: {closed} closed by the server, {count - closed} still "
+        f"open; waited {last:.1f} s"
     )
 
 
