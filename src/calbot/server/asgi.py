@@ -113,12 +113,7 @@ class App:
             body = None  # refused at once, without reading it
         else:
             try:
-                async with asyncio.timeout(config.limits.request_timeout) as timer:
-                    self._reads.add(timer)
-                    try:
-                        body = await _read_body(receive, cap)
-                    finally:
-                        self._reads.discard(timer)
+                body = await self._read_in_time(receive, cap, config.limits.request_timeout)
             except TimeoutError:
                 body, interrupted = b"", (STOPPING if self.stopping else TIMED_OUT)
         query = scope.get("query_string", b"")
@@ -131,6 +126,23 @@ class App:
             body_too_large=body is None,
             interrupted=interrupted,
         )
+
+    async def _read_in_time(self, receive: Receive, cap: int, seconds: float) -> bytes | None:
+        """`_read_body` within `seconds` (TimeoutError past them, or when `stop` cuts it short).
+
+        Only on asyncio: in-process under another event loop (trio through
+        `httpx.ASGITransport`), the body is read without a timeout.
+        """
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return await _read_body(receive, cap)
+        async with asyncio.timeout(seconds) as timer:
+            self._reads.add(timer)
+            try:
+                return await _read_body(receive, cap)
+            finally:
+                self._reads.discard(timer)
 
 
 async def _read_body(receive: Receive, cap: int) -> bytes | None:
