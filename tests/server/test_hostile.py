@@ -240,17 +240,14 @@ def test_oversize_heads_get_414_or_431_json(head: bytes, status: int) -> None:
 def test_headers_that_keep_coming_are_cut_off_at_the_limit() -> None:
     with serving() as server, server.connect() as sock:
         sock.sendall(b"GET /_calbot/health HTTP/1.1\r\nHost: x\r\n")
-        sent = 0
         try:
             for _ in range(50):  # 50 x 1 KB, well past the 4 KB limit, in separate chunks
                 sock.sendall(b"X-Pad: " + b"p" * 1017 + b"\r\n")
-                sent += 1
                 time.sleep(0.005)
         except OSError:
-            pass
+            pass  # closed under us: what we want
         status, _, closed, _ = read_answer(sock)
-        assert (status, closed) == (431, True)
-        assert sent < 50 or status == 431
+        assert (status, closed) == (431, True)  # before the head ever ended
 
 
 # --- 6. what the HTTP parser refuses ----------------------------------------------------------
