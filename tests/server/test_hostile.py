@@ -100,7 +100,9 @@ def read_answer(sock: socket.socket) -> tuple[int | None, dict[str, Any] | None,
     while time.monotonic() - started < DEADLINE:
         try:
             chunk = sock.recv(65536)
-        except (ConnectionResetError, TimeoutError):
+        except TimeoutError:
+            break  # still open at the deadline
+        except ConnectionResetError:
             closed = True
             break
         if not chunk:
@@ -174,7 +176,7 @@ def test_a_stalled_body_gets_408_json_and_is_closed_and_ledgered() -> None:
             status, body, closed, waited = read_answer(sock)
         assert (status, closed) == (408, True)
         assert body is not None and "0.4 seconds" in body["detail"]
-        assert 0.3 < waited < 1.5
+        assert 0.3 < waited < 2.5
         assert server.ledger.records[-1].status == 408
 
 
@@ -189,7 +191,7 @@ def test_slow_headers_get_408_json_and_are_closed() -> None:
         except OSError:
             pass  # closed under us: what we want
         status, body, closed, _ = read_answer(sock)
-        assert time.monotonic() - started < 1.5
+        assert time.monotonic() - started < 2.5
         assert (status, closed) == (408, True)
         assert body is not None and body["detail"].startswith("Request timeout")
 
@@ -206,7 +208,7 @@ def test_idle_connections_are_closed_new_or_kept_alive() -> None:
             for sock in [*fresh, kept]:
                 status, _, closed, waited = read_answer(sock)
                 assert (status, closed) == (None, True)
-                assert waited < 1.5
+                assert waited < 2.5
 
 
 def test_connections_past_the_cap_get_503_json() -> None:
