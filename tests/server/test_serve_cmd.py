@@ -108,7 +108,20 @@ def test_bad_values_are_one_line_errors_and_exit_2(options: list[str], message: 
     assert result.output.startswith(message) and result.output.count("\n") == 1
 
 
-@pytest.mark.parametrize("options", [["--port", "70000"], ["--max-body-bytes", "-1"], ["--nope"]])
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--port", "70000"],
+        ["--max-body-bytes", "-1"],
+        ["--nope"],
+        ["--request-timeout", "0"],
+        ["--idle-timeout", "-1"],
+        ["--max-connections", "0"],
+        ["--max-header-bytes", "100"],
+        ["--max-events", "0"],
+        ["--refusal-log-level", "loud"],
+    ],
+)
 def test_usage_errors_exit_2_without_a_traceback(options: list[str]) -> None:
     result = CliRunner().invoke(cli, ["serve", *options])
     assert result.exit_code == 2 and "Traceback" not in result.output
