@@ -35,3 +35,7 @@ class SlidingWindow:
 
     def reset(self) -> None:
         self._history.clear()
+
+    def forget(self, key: Hashable) -> None:
+        """Drop one key's history (its budget is whole again)."""
+        self._history.pop(key, None)

@@ -9,10 +9,16 @@ scheduling again replaces the bot's whole config (no merge) and the event keeps 
 `meeting_url` and `join_at` come from the event unless `bot_config` gives them; an ended or
 deleted event, or one without a meeting URL, is refused and nothing changes; unscheduling is
 idempotent and deletes the bot only when no other event still references it.
+
+Capacity (a long-lived reference server): a workspace may hold at most `max_events` events.
+At the cap, a new event first evicts the event that ended longest ago, or, when none has
+ended, the oldest one; its bot goes with it unless another event still holds it. A bot lives
+only while an event holds it, so the cap bounds bots too. `Evictions` counts what went.
 """
 
 from __future__ import annotations
 
+import heapq
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -103,15 +109,35 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(slots=True)
+class Evictions:
+    """What capacity eviction removed (shared by a World's workspaces)."""
+
+    events: int = 0
+    bots: int = 0
+
+
 class Workspace:
     """Everything one API key sees: events, bots and the deduplication table."""
 
-    def __init__(self, *, clock: Clock = _now, new_id: IdFactory = _new_id) -> None:
+    def __init__(
+        self,
+        *,
+        clock: Clock = _now,
+        new_id: IdFactory = _new_id,
+        max_events: int | None = None,
+        evictions: Evictions | None = None,
+    ) -> None:
         self.clock = clock
         self.new_id = new_id
         self.events: dict[str, Event] = {}
         self.bots: dict[str, Bot] = {}
         self.dedup: dict[str, str] = {}
+        self.max_events = max_events
+        self.evictions = evictions if evictions is not None else Evictions()
+        # (end_time, sequence, event id), earliest end first; stale entries are skipped.
+        self._by_end: list[tuple[datetime, int, str]] = []
+        self._added = 0
 
     # --- state setup (the provider-state protocol) -------------------------------------------
 
@@ -124,6 +150,9 @@ class Workspace:
         event_id = checked.id or self.new_id()
         if event_id in self.events:
             return Outcome(400, envelope({"id": ["An event with this id already exists."]}))
+        if self.max_events is not None:
+            while len(self.events) >= self.max_events:
+                self._evict_one(now)
         event = Event(
             id=event_id,
             start_time=checked.start_time,
@@ -136,6 +165,8 @@ class Workspace:
             is_deleted=checked.is_deleted,
         )
         self.events[event.id] = event
+        if self.max_events is not None:
+            self._remember_end(event)
         return Outcome(200, self.event_json(event))
 
     def remove_event(self, event_id: str) -> Outcome:
@@ -144,6 +175,32 @@ class Workspace:
             self._detach(self.events[event_id])
             del self.events[event_id]
         return Outcome(200, {})
+
+    # --- capacity -----------------------------------------------------------------------------
+
+    def _remember_end(self, event: Event) -> None:
+        self._added += 1
+        heapq.heappush(self._by_end, (event.end_time, self._added, event.id))
+        if len(self._by_end) > 2 * len(self.events) + 64:  # drop the stale entries
+            self._by_end = [item for item in self._by_end if self._current(item)]
+            heapq.heapify(self._by_end)
+
+    def _current(self, item: tuple[datetime, int, str]) -> bool:
+        event = self.events.get(item[2])
+        return event is not None and event.end_time == item[0]
+
+    def _evict_one(self, now: datetime) -> None:
+        """Remove the event that ended longest ago, or else the oldest one."""
+        while self._by_end and not self._current(self._by_end[0]):
+            heapq.heappop(self._by_end)
+        if self._by_end and self._by_end[0][0] <= now:
+            victim = heapq.heappop(self._by_end)[2]
+        else:
+            victim = next(iter(self.events))
+        bots = len(self.bots)
+        self.remove_event(victim)
+        self.evictions.events += 1
+        self.evictions.bots += bots - len(self.bots)
 
     # --- the API ------------------------------------------------------------------------------
 
@@ -304,16 +361,28 @@ class World:
         clock: Clock = _now,
         new_id: IdFactory = _new_id,
         workspace_class: type[Workspace] | None = None,
+        max_events: int | None = None,
     ) -> None:
         self.clock = clock
         self.new_id = new_id
         self.workspace_class = workspace_class or Workspace
         self.workspaces: dict[str, Workspace] = {}
+        self.max_events = max_events
+        self.evictions = Evictions()
 
     def workspace(self, key: str = DEFAULT) -> Workspace:
         if key not in self.workspaces:
-            self.workspaces[key] = self.workspace_class(clock=self.clock, new_id=self.new_id)
+            self.workspaces[key] = self.workspace_class(
+                clock=self.clock,
+                new_id=self.new_id,
+                max_events=self.max_events,
+                evictions=self.evictions,
+            )
         return self.workspaces[key]
+
+    def reset(self, key: str = DEFAULT) -> None:
+        """Forget one workspace's events and bots (the eviction counts stay)."""
+        self.workspaces.pop(key, None)
 
 
 __all__ = [
@@ -325,6 +394,7 @@ __all__ = [
     "Bot",
     "BotEntry",
     "Event",
+    "Evictions",
     "Outcome",
     "Workspace",
     "World",

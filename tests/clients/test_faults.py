@@ -169,3 +169,53 @@ def test_the_control_endpoint_refuses_bad_specs(body: Any, error: str) -> None:
     assert response.body["errors"]["faults"][0].startswith(error)
     assert faults.pending == []
     assert call(app, "PUT", FAULTS_PATH).status == 405
+
+
+# --- per workspace ---------------------------------------------------------------------------
+
+
+def in_workspace(faults: Faults, workspace: str | None, method: str, path: str) -> int:
+    def server(request: Request) -> Response:
+        return Response(200, {})
+
+    return faults(Request(method, path, workspace=workspace), server).status
+
+
+def test_run_time_faults_serve_the_workspace_that_added_them() -> None:
+    faults = Faults()
+    added = Request("POST", FAULTS_PATH, {}, b'{"faults": ["503:*"]}', workspace="k1")
+    assert faults(added, lambda request: Response(200, {})).status == 200
+    assert in_workspace(faults, "k2", "GET", EVENT_PATH) == 200
+    assert in_workspace(faults, None, "GET", EVENT_PATH) == 200
+    assert in_workspace(faults, "k1", "GET", EVENT_PATH) == 503
+    assert in_workspace(faults, "k2", "GET", FAULTS_PATH) == 200
+    listed = faults(Request("GET", FAULTS_PATH, workspace="k2"), lambda r: Response(200, {}))
+    assert listed.body == {"pending": []}
+
+
+def test_operator_faults_serve_every_workspace_and_a_workspace_clears_only_its_own() -> None:
+    faults = Faults(parse_fault("429:*"))
+    faults.add(*parse_fault("503:*"), workspace="k1")
+    assert in_workspace(faults, "k2", "GET", EVENT_PATH) == 429
+    assert in_workspace(faults, "k2", "DELETE", FAULTS_PATH) == 200
+    assert faults.pending == ["429:*", "503:*"]
+    assert in_workspace(faults, "k1", "DELETE", FAULTS_PATH) == 200
+    assert faults.pending == ["429:*"]
+    assert in_workspace(faults, None, "DELETE", FAULTS_PATH) == 401  # invalid credentials
+    assert in_workspace(faults, "", "DELETE", FAULTS_PATH) == 200  # a server without keys
+    assert faults.pending == []
+
+
+def test_a_reset_clears_the_callers_faults() -> None:
+    faults = Faults(parse_fault("429:*"))
+    faults.add(*parse_fault("503:*"), workspace="k1")
+    faults.add(*parse_fault("500:*"), workspace="k2")
+    assert in_workspace(faults, "k1", "POST", "/_calbot/reset") == 200
+    assert faults.pending == ["429:*", "500:*"]
+
+
+def test_unknown_words_are_echoed_as_given_so_a_key_stays_maskable() -> None:
+    with pytest.raises(FaultSyntaxError, match="unknown fault 'Sk-Secret-Key'"):
+        parse_fault("Sk-Secret-Key")
+    with pytest.raises(FaultSyntaxError, match="unknown operation 'Sk-Secret-Key'"):
+        parse_fault("503:op=Sk-Secret-Key")

@@ -210,6 +210,25 @@ def test_the_api_key_is_never_recorded(tmp_path: Path) -> None:
     assert KEY not in text and "****" in text
 
 
+def test_the_api_key_is_masked_wherever_a_client_puts_it(tmp_path: Path) -> None:
+    other = "Other-Key-MixedCase"
+    ledger = Ledger(tmp_path / "l.jsonl", api_keys=(KEY, other))
+    app = app_with(ledger, keys=(KEY, other))
+    event = create_event(app)
+    call(app, "GET", f"/api/v2/calendar-events/{KEY}/")  # pasted into the path
+    call(app, "GET", f"/api/v1/bot/{other}/?api_key={other}")
+    call(app, "POST", "/_calbot/states", {"state": KEY})  # echoed by the 400
+    call(app, "POST", "/_calbot/faults", {"faults": [other, f"503:op={other}"]})
+    call(app, "POST", f"/api/v2/calendar-events/{event}/bot/", "{}", **{"content-type": KEY})
+    app.core.handle(Request(KEY, f"/api/v2/calendar-events/{event}/", {}))  # as the method
+    ledger.close()
+    text = (tmp_path / "l.jsonl").read_text()
+    assert KEY not in text and other not in text and other.lower() not in text.lower()
+    paths = [json.loads(line)["path"] for line in text.splitlines()]
+    assert "/api/v2/calendar-events/****/" in paths
+    assert text.count("****") >= 7
+
+
 def test_without_keys_every_request_is_the_default_workspace() -> None:
     ledger = Ledger()
     app = app_with(ledger, keys=())

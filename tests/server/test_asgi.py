@@ -251,3 +251,20 @@ async def _stream(total: int, size: int) -> AsyncIterator[bytes]:
 def test_a_streamed_body_over_the_cap_through_httpx(client: Any) -> None:
     response = client.post(BOT.format(id=UNKNOWN), content=_stream(10_000_000, 65536))
     assert response.status_code == 413
+
+
+def test_the_app_needs_no_asyncio_loop_in_process() -> None:
+    """Under another event loop (trio through httpx.ASGITransport) the body has no timeout."""
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/_calbot/health", "headers": []}
+    running = create_app()(scope, receive, send)
+    with pytest.raises(StopIteration):  # driven by hand: no event loop at all
+        running.send(None)
+    assert sent[0]["status"] == 200

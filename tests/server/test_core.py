@@ -63,7 +63,13 @@ def test_every_route_answers_with_or_without_the_trailing_slash(
     assert call(core, "GET", f"/api/v2/calendar-events/{event}{slash}").status == 200
     assert call(core, "GET", f"/api/v1/bot/{bot}{slash}").status == 200
     assert call(core, "DELETE", f"/api/v2/calendar-events/{event}/bot{slash}").status == 200
-    assert call(core, "GET", f"/_calbot/health{slash}").body == {"status": "ok"}
+    assert call(core, "GET", f"/_calbot/health{slash}").body == {
+        "status": "ok",
+        "events": 1,
+        "bots": 0,
+        "max_events_per_workspace": 10_000,
+        "evicted": {"events": 0, "bots": 0},
+    }
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,13 @@ from calbot.spec.throttles import RateLimit
 BOT = "/api/v2/calendar-events/{id}/bot/"
 EVENT = "/api/v2/calendar-events/{id}/"
 BODY = {"deduplication_key": "shared", "bot_config": {"bot_name": "Notetaker"}}
+FRESH_HEALTH = {
+    "status": "ok",
+    "events": 0,
+    "bots": 0,
+    "max_events_per_workspace": 10_000,
+    "evicted": {"events": 0, "bots": 0},
+}
 
 
 def address(url: str) -> tuple[str, int]:
@@ -48,7 +55,7 @@ def _length(data: bytes) -> int:
 def test_running_serves_on_a_free_port_and_stops_on_exit() -> None:
     with running() as url:
         assert url.startswith("http://127.0.0.1:")
-        assert httpx.get(f"{url}/_calbot/health").json() == {"status": "ok"}
+        assert httpx.get(f"{url}/_calbot/health").json() == FRESH_HEALTH
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{url}/_calbot/health", timeout=2)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -16,6 +17,20 @@ from click.testing import CliRunner
 from calbot.cli import cli
 from calbot.server import bind
 
+FRESH_HEALTH = {
+    "status": "ok",
+    "events": 0,
+    "bots": 0,
+    "max_events_per_workspace": 10_000,
+    "evicted": {"events": 0, "bots": 0},
+}
+
+
+def address(url: str) -> tuple[str, int]:
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    return host, int(port)
+
+
 COMMAND = [sys.executable, "-m", "calbot", "serve"]
 Serve = Callable[..., AbstractContextManager[Any]]
 
@@ -26,7 +41,7 @@ def test_serve_is_ready_quickly_and_stops_cleanly(
 ) -> None:
     with serve_process() as (process, url, ready):
         assert ready < 1.5  # typically about 0.2 s
-        assert httpx.get(f"{url}/_calbot/health").json() == {"status": "ok"}
+        assert httpx.get(f"{url}/_calbot/health").json() == FRESH_HEALTH
         process.send_signal(sig)
         assert process.wait(timeout=5) == 0
         assert process.stdout is not None and process.stderr is not None
@@ -93,17 +108,60 @@ def test_bad_values_are_one_line_errors_and_exit_2(options: list[str], message: 
     assert result.output.startswith(message) and result.output.count("\n") == 1
 
 
-@pytest.mark.parametrize("options", [["--port", "70000"], ["--max-body-bytes", "-1"], ["--nope"]])
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--port", "70000"],
+        ["--max-body-bytes", "-1"],
+        ["--nope"],
+        ["--request-timeout", "0"],
+        ["--idle-timeout", "-1"],
+        ["--max-connections", "0"],
+        ["--max-header-bytes", "100"],
+        ["--max-events", "0"],
+        ["--refusal-log-level", "loud"],
+    ],
+)
 def test_usage_errors_exit_2_without_a_traceback(options: list[str]) -> None:
     result = CliRunner().invoke(cli, ["serve", *options])
     assert result.exit_code == 2 and "Traceback" not in result.output
 
 
-def test_the_default_body_cap_is_the_servers() -> None:
+def test_the_defaults_are_the_servers() -> None:
     from calbot.cli import serve_cmd
     from calbot.server import config
 
     assert serve_cmd.DEFAULT_MAX_BODY_BYTES == config.DEFAULT_MAX_BODY_BYTES
+    assert serve_cmd.DEFAULT_MAX_EVENTS == config.DEFAULT_MAX_EVENTS
+    limits = config.Limits()
+    assert limits.request_timeout == serve_cmd.DEFAULT_REQUEST_TIMEOUT
+    assert limits.idle_timeout == serve_cmd.DEFAULT_IDLE_TIMEOUT
+    assert limits.max_connections == serve_cmd.DEFAULT_MAX_CONNECTIONS
+    assert limits.max_header_bytes == serve_cmd.DEFAULT_MAX_HEADER_BYTES
+    assert limits.shutdown_grace == serve_cmd.DEFAULT_SHUTDOWN_GRACE
+
+
+def test_serve_passes_its_limits_and_logs_refusals_once_at_the_chosen_level(
+    serve_process: Serve,
+) -> None:
+    options = ["--max-header-bytes", "2048", "--max-events", "1", "--idle-timeout", "0.3"]
+    options += ["--refusal-log-level", "warning"]
+    with serve_process(*options) as (process, url, _):
+        with httpx.Client(base_url=url) as http:
+            big = http.get("/_calbot/health", headers={"x-big": "b" * 3000})
+            assert big.status_code == 431
+            assert big.json() == {
+                "detail": "Request header fields too large: the limit is 2048 bytes."
+            }
+            assert http.get("/_calbot/health").json()["max_events_per_workspace"] == 1
+        with socket.create_connection(address(url), timeout=5) as idle:
+            assert idle.recv(100) == b""  # closed after --idle-timeout, nothing sent
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=5) == 0
+        assert process.stderr is not None
+        lines = process.stderr.read().splitlines()
+    refusals = [line for line in lines if "431" in line]
+    assert len(refusals) == 1 and refusals[0].startswith("WARNING:"), lines
 
 
 def test_help_lists_the_options() -> None:

@@ -1,4 +1,8 @@
-"""`calbot serve`: run the reference server on uvicorn until Ctrl-C or SIGTERM."""
+"""`calbot serve`: run the reference server on uvicorn until Ctrl-C or SIGTERM.
+
+Where it writes: stdout gets the one "listening on" line; every log goes to stderr (uvicorn's
+and calbot's warnings, `--access-log`, refused connections), API keys masked.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +23,16 @@ if TYPE_CHECKING:
     from calbot.server.recorder import Ledger
 
 EXIT_OK, EXIT_USAGE = 0, 2
-# The same as calbot.server.config's; not imported from there, so `--help` stays fast.
+# The same as calbot.server.config's (a test checks); not imported, so `--help` stays fast.
 DEFAULT_MAX_BODY_BYTES = 1_000_000
+DEFAULT_MAX_EVENTS = 10_000
+DEFAULT_REQUEST_TIMEOUT = 10.0
+DEFAULT_IDLE_TIMEOUT = 5.0
+DEFAULT_MAX_CONNECTIONS = 1000
+DEFAULT_MAX_HEADER_BYTES = 32_768
+DEFAULT_SHUTDOWN_GRACE = 1.0
+LOG_LEVELS = ("debug", "info", "warning", "error")
+SECONDS = click.FloatRange(min=0.001)
 
 
 def _fail(message: str) -> NoReturn:
@@ -57,7 +69,76 @@ def _fail(message: str) -> NoReturn:
     type=click.IntRange(min=0),
     help="Larger request bodies get 413.",
 )
-@click.option("--access-log", is_flag=True, help="Log every request to stderr.")
+@click.option(
+    "--max-events",
+    default=DEFAULT_MAX_EVENTS,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Calendar events kept per workspace; past it, the event that ended longest ago (or "
+    "else the oldest) is evicted with its bot. Evictions are counted in /_calbot/health; "
+    "POST /_calbot/reset empties the caller's workspace.",
+)
+@click.option(
+    "--request-timeout",
+    default=DEFAULT_REQUEST_TIMEOUT,
+    show_default=True,
+    type=SECONDS,
+    metavar="SECONDS",
+    help="A request's headers (from its first byte), then its body, must arrive within this; "
+    "else 408 and the connection is closed.",
+)
+@click.option(
+    "--idle-timeout",
+    default=DEFAULT_IDLE_TIMEOUT,
+    show_default=True,
+    type=SECONDS,
+    metavar="SECONDS",
+    help="Close a connection with no request in progress (new or keep-alive) after this.",
+)
+@click.option(
+    "--max-connections",
+    default=DEFAULT_MAX_CONNECTIONS,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Open connections at once; one more gets 503 and is closed.",
+)
+@click.option(
+    "--max-header-bytes",
+    default=DEFAULT_MAX_HEADER_BYTES,
+    show_default=True,
+    type=click.IntRange(min=1024),
+    help="Request line and headers together; past it, 414 (line) or 431 (headers).",
+)
+@click.option(
+    "--shutdown-grace",
+    default=DEFAULT_SHUTDOWN_GRACE,
+    show_default=True,
+    type=SECONDS,
+    metavar="SECONDS",
+    help="On Ctrl-C or SIGTERM, uploads in progress get this long, then 503; new requests "
+    "get 503 at once. Every answer is in the ledger.",
+)
+@click.option(
+    "--log-level",
+    default="warning",
+    show_default=True,
+    type=click.Choice(LOG_LEVELS),
+    help="Lowest level logged (to stderr).",
+)
+@click.option(
+    "--refusal-log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(LOG_LEVELS),
+    help="Level of the one line (to stderr) per connection refused before the app: "
+    "malformed HTTP (400), timeouts (408), oversize headers (414/431), too many "
+    "connections (503). Shown when at or above --log-level.",
+)
+@click.option(
+    "--access-log",
+    is_flag=True,
+    help="Log every answered request, one line each, to stderr (keys masked).",
+)
 @click.option(
     "--record",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -76,7 +157,9 @@ def _fail(message: str) -> NoReturn:
     "op=schedule|unschedule|get-event|get-bot (only that operation), after=N (let N "
     "through first). Or scenario:NAME with NAME throttle-after-N, outage-N, conflict, "
     "pool-empty or ended. Examples: 429:3:retry-after=2, ended, scenario:throttle-after-3. "
-    'At run time: POST /_calbot/faults {"faults": [SPEC, ...]}.',
+    "These serve every workspace. At run time, "
+    'POST /_calbot/faults {"faults": [SPEC, ...]} with an API key adds faults for that '
+    "key's workspace only.",
 )
 def serve(
     *,
@@ -85,11 +168,25 @@ def serve(
     rate_limit: str | None,
     api_keys: tuple[str, ...],
     max_body_bytes: int,
+    max_events: int,
+    request_timeout: float,
+    idle_timeout: float,
+    max_connections: int,
+    max_header_bytes: int,
+    shutdown_grace: float,
+    log_level: str,
+    refusal_log_level: str,
     access_log: bool,
     record: Path | None,
     faults: tuple[str, ...],
 ) -> None:
-    """Run the reference server: the API's behaviour, for client tests and as a target."""
+    """Run the reference server: the API's behaviour, for client tests and as a target.
+
+    \b
+    Output: stdout gets one line, "calbot reference server listening on URL".
+    Logs go to stderr: warnings and errors, --access-log, refused connections.
+    API keys are masked in every log and in the ledger.
+    """
     budget: RateLimit | None = None
     if rate_limit is not None:
         try:
@@ -98,6 +195,7 @@ def serve(
             _fail(f"--rate-limit: {exc}")
     from calbot.server import ServerConfig, bind
     from calbot.server import serve as run
+    from calbot.server.config import Limits
     from calbot.server.faults import Faults, FaultSyntaxError, parse_fault
 
     injected = Faults()
@@ -107,7 +205,19 @@ def serve(
         except FaultSyntaxError as exc:
             _fail(f"--fault: {exc}")
     try:
-        config = ServerConfig(api_keys=api_keys, rate_limit=budget, max_body_bytes=max_body_bytes)
+        config = ServerConfig(
+            api_keys=api_keys,
+            rate_limit=budget,
+            max_body_bytes=max_body_bytes,
+            max_events=max_events,
+            limits=Limits(
+                request_timeout=request_timeout,
+                idle_timeout=idle_timeout,
+                max_connections=max_connections,
+                max_header_bytes=max_header_bytes,
+                shutdown_grace=shutdown_grace,
+            ),
+        )
     except ValueError as exc:
         _fail(f"--api-key: {exc}")
     try:
@@ -130,8 +240,9 @@ def serve(
             sock,
             dataclasses.replace(config, hooks=hooks),
             on_ready=ready,
-            log_level="info" if access_log else "warning",
+            log_level="info" if access_log and log_level == "warning" else log_level,
             access_log=access_log,
+            refusal_log_level=refusal_log_level,
         )
     sys.exit(EXIT_OK)
 

@@ -2,22 +2,26 @@
 
 `create_app(config)` gives the app (uvicorn, or in-process through `httpx.ASGITransport`);
 `running(config)` runs it on a free port in a background thread and yields its base URL;
-`ServerCore.handle(request)` is the same server without HTTP.
+`ServerCore.handle(request)` is the same server without HTTP. `Limits` holds the timeouts and
+connection limits of a served app (`ServerConfig.limits`).
 """
 
 from calbot.server.asgi import App, create_app
-from calbot.server.config import ServerConfig
+from calbot.server.config import Limits, ServerConfig
 from calbot.server.core import ServerCore
 from calbot.server.messages import Handler, Hook, Request, Response
 from calbot.server.process import bind, running, serve
+from calbot.server.routes import RESET_PATH
 from calbot.spec.states import HEALTH_PATH, STATES_PATH
 
 __all__ = [
     "HEALTH_PATH",
+    "RESET_PATH",
     "STATES_PATH",
     "App",
     "Handler",
     "Hook",
+    "Limits",
     "Request",
     "Response",
     "ServerConfig",

@@ -2,17 +2,22 @@
 
 No web framework: uvicorn (or `httpx.ASGITransport`) speaks HTTP, this turns ASGI messages
 into a `Request` and a `Response` back into ASGI messages.
+
+The body has `limits.request_timeout` seconds to arrive; a body that does not is answered 408
+through the core (so the ledger has it) and the connection is closed. `stop(grace)` starts a
+graceful stop: new requests get 503, bodies still arriving get `grace` seconds and then a 503.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from calbot.server.config import ServerConfig
 from calbot.server.core import ServerCore
-from calbot.server.messages import Request, Response, encode, server_error
+from calbot.server.messages import STOPPING, TIMED_OUT, Request, Response, encode, server_error
 
 Message = MutableMapping[str, Any]
 Scope = MutableMapping[str, Any]
@@ -33,6 +38,24 @@ class App:
 
     def __init__(self, core: ServerCore) -> None:
         self.core = core
+        self.stopping = False
+        self._reads: set[asyncio.Timeout] = set()
+
+    def stop(self, grace: float) -> None:
+        """Refuse new requests (503); bodies still arriving get `grace` seconds, then a 503.
+
+        Call it on the event loop that serves the app (uvicorn's server does, on shutdown).
+        """
+        self.stopping = True
+        deadline = asyncio.get_running_loop().time() + grace
+        for timer in list(self._reads):
+            when = timer.when()
+            if when is None or when > deadline:
+                timer.reschedule(deadline)
+
+    def resume(self) -> None:
+        """Take requests again (a server starting with this app calls it)."""
+        self.stopping = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -60,7 +83,13 @@ class App:
 
         try:
             request = await self._request(scope, receive)
-            await respond(self.core.handle(request))
+            response = self.core.handle(request)
+            if request.body_too_large and response.header("Connection") is None:
+                # The rest of the body is not read: the connection cannot be reused.
+                response = Response(
+                    response.status, response.body, (*response.headers, ("Connection", "close"))
+                )
+            await respond(response)
         except Disconnected:
             return
         except Exception:
@@ -73,13 +102,20 @@ class App:
             name.decode("latin-1").lower(): value.decode("latin-1")
             for name, value in scope["headers"]
         }
-        cap = self.core.config.max_body_bytes
+        config = self.core.config
+        cap = config.max_body_bytes
         declared = headers.get("content-length", "")
         body: bytes | None = b""
-        if declared.isdigit() and (len(declared) > 18 or int(declared) > cap):
+        interrupted = ""
+        if self.stopping:
+            interrupted = STOPPING  # new work: refused without reading it
+        elif declared.isdigit() and (len(declared) > 18 or int(declared) > cap):
             body = None  # refused at once, without reading it
         else:
-            body = await _read_body(receive, cap)
+            try:
+                body = await self._read_in_time(receive, cap, config.limits.request_timeout)
+            except TimeoutError:
+                body, interrupted = b"", (STOPPING if self.stopping else TIMED_OUT)
         query = scope.get("query_string", b"")
         return Request(
             method=scope["method"],
@@ -88,7 +124,25 @@ class App:
             body=body or b"",
             query=query.decode("latin-1") if isinstance(query, bytes) else "",
             body_too_large=body is None,
+            interrupted=interrupted,
         )
+
+    async def _read_in_time(self, receive: Receive, cap: int, seconds: float) -> bytes | None:
+        """`_read_body` within `seconds` (TimeoutError past them, or when `stop` cuts it short).
+
+        Only on asyncio: in-process under another event loop (trio through
+        `httpx.ASGITransport`), the body is read without a timeout.
+        """
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return await _read_body(receive, cap)
+        async with asyncio.timeout(seconds) as timer:
+            self._reads.add(timer)
+            try:
+                return await _read_body(receive, cap)
+            finally:
+                self._reads.discard(timer)
 
 
 async def _read_body(receive: Receive, cap: int) -> bytes | None:

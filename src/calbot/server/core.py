@@ -1,14 +1,19 @@
 """The server's pure core: one `handle(request) -> response`, the choke point of every request.
 
-Order, as Django REST Framework does it: an over-size body is refused at once (413); the path
+Order, as Django REST Framework does it: a body cut short is answered at once (408 when it
+did not arrive in time, 503 when the server is stopping), an over-size body too (413); the path
 is resolved (404); the API key selects the workspace (401); the method is checked (405); the
 request is counted against its operation's budget (429, and then nothing changes); only then
 is the body parsed and the model called. Every authenticated request to an operation counts,
 whatever its answer; a refused one does not.
+
+Before any hook sees a request, the core resolves its workspace (`Request.workspace`), so the
+hooks (fault injection, the ledger) scope by workspace without knowing the keys.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable
@@ -19,18 +24,22 @@ from calbot.contracts.domain.operations import Operation, budgets
 from calbot.server.config import ServerConfig
 from calbot.server.handlers import answer
 from calbot.server.messages import (
+    STOPPING,
+    TIMED_OUT,
     Handler,
     Hook,
     Request,
     Response,
     method_not_allowed,
     not_found,
+    request_timeout,
     server_error,
+    shutting_down,
     throttled,
     too_large,
     unauthorized,
 )
-from calbot.server.routes import resolve
+from calbot.server.routes import Kind, resolve
 
 log = logging.getLogger("calbot.server")
 
@@ -43,7 +52,9 @@ class ServerCore:
         self._keys = frozenset(self.config.api_keys)
         self._budgets = budgets(self.config.rate_limit)
         self._lock = threading.Lock()
-        self.world = World(clock=self.config.clock, new_id=self.config.new_id)
+        self.world = World(
+            clock=self.config.clock, new_id=self.config.new_id, max_events=self.config.max_events
+        )
         self.limiters: dict[Operation, SlidingWindow] = {
             operation: SlidingWindow(budget) for operation, budget in self._budgets.items()
         }
@@ -53,6 +64,9 @@ class ServerCore:
 
     def handle(self, request: Request) -> Response:
         """Answer one request. Never raises: an unexpected exception gives a 500 JSON answer."""
+        resolved = self.workspace_key(request)
+        if resolved != request.workspace:
+            request = dataclasses.replace(request, workspace=resolved)
         with self._lock:
             return self._chain(request)
 
@@ -63,6 +77,23 @@ class ServerCore:
             for limiter in self.limiters.values():
                 limiter.reset()
 
+    def health(self) -> Response:
+        """`GET /_calbot/health`: up, what it holds, and what the capacity cap evicted."""
+        spaces = self.world.workspaces.values()
+        return Response(
+            200,
+            {
+                "status": "ok",
+                "events": sum(len(space.events) for space in spaces),
+                "bots": sum(len(space.bots) for space in spaces),
+                "max_events_per_workspace": self.config.max_events,
+                "evicted": {
+                    "events": self.world.evictions.events,
+                    "bots": self.world.evictions.bots,
+                },
+            },
+        )
+
     def workspace_key(self, request: Request) -> str | None:
         """The workspace the request's credentials select, or None when they are not valid."""
         if not self._keys:
@@ -71,6 +102,10 @@ class ServerCore:
         return key if key in self._keys else None
 
     def _dispatch(self, request: Request) -> Response:
+        if request.interrupted == TIMED_OUT:
+            return request_timeout(self.config.limits.request_timeout)
+        if request.interrupted == STOPPING:
+            return shutting_down()
         if request.body_too_large:
             return too_large(self.config.max_body_bytes)
         found = resolve(request.path)
@@ -85,6 +120,13 @@ class ServerCore:
             return Response(200, {"allow": route.allow.split(", ")}, (("Allow", route.allow),))
         if method not in route.methods:
             return method_not_allowed(method, route.allow)
+        if route.kind is Kind.HEALTH:
+            return self.health()
+        if route.kind is Kind.RESET:
+            self.world.reset(key)
+            for limiter in self.limiters.values():
+                limiter.forget(key)
+            return Response(200, {"reset": True})
         operation = route.methods[method]
         if operation is not None:
             wait = self.limiters[operation].admit(key, self.config.clock().timestamp())

@@ -18,6 +18,12 @@ the first pending fault that matches it. The answer carries `X-Calbot-Fault: <sp
 ledger and the client's own logs can tell an injected answer from a real one. At run time,
 `POST /_calbot/faults {"faults": ["429:2"]}` adds faults, `GET` lists the pending ones and
 `DELETE` clears them (for clients in other languages, per test).
+
+Faults are per workspace. Those added at run time through `/_calbot/faults` serve only the
+workspace whose key added them, and the endpoint needs a valid key whenever the server has
+keys (401 otherwise), like `/_calbot/states`; `DELETE` and `POST /_calbot/reset` clear only the
+caller's. Faults given when the server starts (`calbot serve --fault`, the Python API) are the
+operator's: they serve every workspace. A server without keys has one workspace.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from calbot.contracts.domain.model import ENDED_BODY
+from calbot.contracts.domain.model import ENDED_BODY, World
 from calbot.contracts.domain.operations import (
     GET_BOT,
     GET_EVENT,
@@ -44,8 +50,10 @@ from calbot.server.messages import (
     invalid,
     method_not_allowed,
     throttled,
+    unauthorized,
 )
 from calbot.server.parsing import json_body
+from calbot.server.routes import RESET_PATH
 
 FAULT_HEADER = "X-Calbot-Fault"
 FAULTS_PATH = "/_calbot/faults"
@@ -153,7 +161,7 @@ def parse_fault(spec: str) -> list[Fault]:
         name, sep, value = part.partition("=")
         name = name.strip().lower()
         if name == "op" and sep:
-            operation = value.strip().lower()
+            operation = value.strip()
         elif name == "retry-after" and sep:
             retry_after = _number(value, name, text)
         elif name == "after" and sep:
@@ -163,8 +171,19 @@ def parse_fault(spec: str) -> list[Fault]:
                 f"{text!r}: unknown option {part!r}; use retry-after=SECONDS, op=OPERATION "
                 "or after=N"
             )
+    # Unknown words are echoed as given (never lower-cased), so the masker still finds a key.
+    if kind.strip().lower() not in KINDS:
+        raise FaultSyntaxError(
+            f"{text!r}: unknown fault {kind.strip()!r}; use one of {', '.join(KINDS)} or "
+            "scenario:NAME"
+        )
+    if operation is not None and operation.lower() not in OPERATION_NAMES:
+        raise FaultSyntaxError(
+            f"{text!r}: unknown operation {operation!r}; use one of {', '.join(OPERATION_NAMES)}"
+        )
     try:
-        fault = Fault(kind.strip().lower(), count, retry_after, operation, after)
+        lowered = None if operation is None else operation.lower()
+        fault = Fault(kind.strip().lower(), count, retry_after, lowered, after)
     except FaultSyntaxError as exc:
         raise FaultSyntaxError(f"{text!r}: {exc}") from None
     return [fault]
@@ -198,33 +217,45 @@ def scenario(name: str) -> list[Fault]:
 
 
 class _Pending:
-    __slots__ = ("fault", "left", "skip")
+    __slots__ = ("fault", "left", "skip", "workspace")
 
-    def __init__(self, fault: Fault) -> None:
+    def __init__(self, fault: Fault, workspace: str | None) -> None:
         self.fault = fault
         self.skip = fault.after
         self.left = fault.count
+        self.workspace = workspace  # None: every workspace
+
+    def serves(self, workspace: str | None) -> bool:
+        return self.workspace is None or self.workspace == workspace
 
 
 class Faults:
-    """A `Hook` holding a queue of faults; each API request takes the first that matches."""
+    """A `Hook` holding a queue of faults; each API request takes the first that matches.
+
+    `add` without a workspace queues a fault for every workspace (the operator's); the
+    `/_calbot/faults` endpoint queues them for the caller's workspace only.
+    """
 
     def __init__(self, faults: Iterable[Fault] = ()) -> None:
         self._lock = threading.Lock()
-        self._queue: list[_Pending] = [_Pending(fault) for fault in faults]
+        self._queue: list[_Pending] = [_Pending(fault, None) for fault in faults]
 
-    def add(self, *faults: Fault) -> None:
-        """Queue faults after the pending ones."""
+    def add(self, *faults: Fault, workspace: str | None = None) -> None:
+        """Queue faults after the pending ones, for `workspace` (None: every workspace)."""
         with self._lock:
-            self._queue.extend(_Pending(fault) for fault in faults)
+            self._queue.extend(_Pending(fault, workspace) for fault in faults)
 
     def add_spec(self, spec: str) -> None:
         """Queue the faults of a spec or `scenario:NAME`."""
         self.add(*parse_fault(spec))
 
-    def clear(self) -> None:
+    def clear(self, workspace: str | None = None) -> None:
+        """Drop pending faults: `workspace`'s own, or all of them (None)."""
         with self._lock:
-            self._queue.clear()
+            if workspace is None:
+                self._queue.clear()
+            else:
+                self._queue = [item for item in self._queue if item.workspace != workspace]
 
     @property
     def pending(self) -> list[str]:
@@ -232,17 +263,28 @@ class Faults:
         with self._lock:
             return [_describe(item) for item in self._queue]
 
+    def pending_for(self, workspace: str | None) -> list[str]:
+        """The specs still queued that would serve `workspace`."""
+        with self._lock:
+            return [_describe(item) for item in self._queue if item.serves(workspace)]
+
     def __call__(self, request: Request, following: Handler) -> Response:
-        if request.path.rstrip("/") == FAULTS_PATH:
+        path = request.path.rstrip("/")
+        if path == FAULTS_PATH:
             return self._control(request)
         found = operation_of(request.method, request.path)
-        fault = self._take(found[0]) if found else None
-        return fault.response() if fault else following(request)
+        fault = self._take(found[0], request.workspace) if found else None
+        if fault:
+            return fault.response()
+        response = following(request)
+        if path == RESET_PATH and response.status == 200:
+            self.clear(_own(request.workspace))
+        return response
 
-    def _take(self, operation: Operation) -> Fault | None:
+    def _take(self, operation: Operation, workspace: str | None) -> Fault | None:
         with self._lock:
             for item in self._queue:
-                if not item.fault.matches(operation):
+                if not item.fault.matches(operation) or not item.serves(workspace):
                     continue
                 if item.skip:
                     item.skip -= 1
@@ -255,6 +297,9 @@ class Faults:
         return None
 
     def _control(self, request: Request) -> Response:
+        workspace = request.workspace
+        if workspace is None:
+            return unauthorized()
         if request.method == "POST":
             body = json_body(request)
             if isinstance(body, Response):
@@ -266,12 +311,17 @@ class Faults:
                 parsed = [fault for spec in specs for fault in parse_fault(spec)]
             except FaultSyntaxError as exc:
                 return invalid({"faults": [str(exc)]})
-            self.add(*parsed)
+            self.add(*parsed, workspace=workspace)
         elif request.method == "DELETE":
-            self.clear()
+            self.clear(_own(workspace))
         elif request.method not in ("GET", "HEAD"):
             return method_not_allowed(request.method, "GET, POST, DELETE")
-        return Response(200, {"pending": self.pending})
+        return Response(200, {"pending": self.pending_for(workspace)})
+
+
+def _own(workspace: str | None) -> str | None:
+    """Whose faults a workspace may clear: its own; all of them on a server without keys."""
+    return None if workspace == World.DEFAULT else workspace
 
 
 def _describe(item: _Pending) -> str:

@@ -9,14 +9,10 @@ from calbot.server.parsing import json_body
 from calbot.server.routes import Kind, Route
 from calbot.server.states import provider_state
 
-HEALTHY = Response(200, {"status": "ok"})
-
 
 def answer(route: Route, segment: str, request: Request, workspace: Workspace) -> Response:
-    """The answer of `route` to `request` (method already known to be allowed)."""
+    """The answer of an API or provider-state `route` (method already known to be allowed)."""
     kind = route.kind
-    if kind is Kind.HEALTH:
-        return Response(200, dict(HEALTHY.body))
     if kind is Kind.STATES:
         body = json_body(request)
         return body if isinstance(body, Response) else provider_state(workspace, body)

@@ -19,7 +19,10 @@ class Request:
 
     `headers` has lower-case names and latin-1 decoded values (the last of repeated headers
     wins); `path` is percent-decoded. `body_too_large` means the body went over the configured
-    cap and was not (fully) read; `body` is then empty.
+    cap and was not (fully) read; `body` is then empty. `interrupted` is set when the body was
+    cut short: `TIMED_OUT` (it did not arrive in time) or `STOPPING` (the server is stopping).
+    `workspace` is set by the core before any hook sees the request: the workspace key its
+    credentials select ("" when the server has no keys), None when they are not valid.
     """
 
     method: str
@@ -28,6 +31,12 @@ class Request:
     body: bytes = b""
     query: str = ""
     body_too_large: bool = False
+    interrupted: str = ""
+    workspace: str | None = ""
+
+
+TIMED_OUT = "timeout"
+STOPPING = "stopping"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +106,18 @@ def throttled(wait: int) -> Response:
 def too_large(limit: int) -> Response:
     """413: the body is over the configured cap."""
     return detail(413, f"Request body too large: the limit is {limit} bytes.")
+
+
+def request_timeout(seconds: float) -> Response:
+    """408: the request did not arrive in time; the connection is closed."""
+    message = f"Request timeout: the request did not arrive within {seconds:g} seconds."
+    return detail(408, message, (("Connection", "close"),))
+
+
+def shutting_down() -> Response:
+    """503: the server is stopping and takes no new work; the connection is closed."""
+    message = "The server is shutting down. Retry against another instance."
+    return detail(503, message, (("Connection", "close"),))
 
 
 def unsupported_media_type(content_type: str) -> Response:

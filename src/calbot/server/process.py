@@ -1,7 +1,15 @@
-"""Running the app on uvicorn: in the foreground (`calbot serve`) or in a thread (`running`)."""
+"""Running the app on uvicorn: in the foreground (`calbot serve`) or in a thread (`running`).
+
+uvicorn parses HTTP (httptools); `protocol.LimitedHttpToolsProtocol` adds the request-read
+timeout, the header and connection limits and JSON refusals; the app (`asgi.App`) times out
+bodies. On a stop (Ctrl-C, SIGTERM, `running` exiting), the app is told first: new requests
+get 503, uploads in progress get `limits.shutdown_grace` seconds and then a 503 (both through
+the core, so the ledger has them), idle connections are closed, and uvicorn waits for the rest.
+"""
 
 from __future__ import annotations
 
+import logging
 import signal
 import socket
 import threading
@@ -9,11 +17,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
 import uvicorn
 
 from calbot.server.asgi import App, create_app
-from calbot.server.config import ServerConfig
+from calbot.server.config import Limits, ServerConfig
+from calbot.server.logs import log_config
+from calbot.server.protocol import protocol_class
 
 READY_TIMEOUT = 10.0
 
@@ -34,34 +45,67 @@ def base_url(sock: socket.socket) -> str:
 
 
 def uvicorn_config(
-    app: App, *, log_level: str = "warning", access_log: bool = False, own_logging: bool = True
+    app: Any,
+    limits: Limits | None = None,
+    *,
+    log_level: str = "warning",
+    access_log: bool = False,
+    own_logging: bool = True,
+    refusal_log_level: str = "info",
+    secrets: tuple[str, ...] = (),
 ) -> uvicorn.Config:
-    """uvicorn settings: httptools and uvloop when installed, no lifespan, quiet by default.
+    """uvicorn settings for any ASGI `app`: httptools with `limits`, uvloop when installed.
 
-    `own_logging=False` leaves the process's logging configuration alone (library use).
+    No lifespan, no proxy headers, quiet by default. `own_logging=False` leaves the process's
+    logging configuration alone (library use); otherwise everything logs to stderr with
+    `secrets` masked (see `logs`). `refusal_log_level`: the level of the one line logged per
+    refused connection.
     """
+    limits = limits or Limits()
+    level = logging.getLevelNamesMapping()[refusal_log_level.upper()]
     return uvicorn.Config(
         app,
-        log_config=uvicorn.config.LOGGING_CONFIG if own_logging else None,
+        http=protocol_class(limits, level),
+        log_config=log_config(log_level, secrets) if own_logging else None,
         lifespan="off",
         log_level=log_level,
         access_log=access_log,
         server_header=False,
-        timeout_graceful_shutdown=2,
+        proxy_headers=False,
+        timeout_graceful_shutdown=round(limits.shutdown_grace + 2),
     )
 
 
 class _Server(uvicorn.Server):
-    """uvicorn's server, telling us once it is listening."""
+    """uvicorn's server, telling us once it is listening and telling the app when it stops."""
 
-    def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None] | None) -> None:
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        on_ready: Callable[[], None] | None,
+        app: App | None = None,
+        grace: float = 1.0,
+    ) -> None:
         super().__init__(config)
         self._on_ready = on_ready
+        self._app = app
+        self._grace = grace
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        if self._app is not None:
+            self._app.resume()
         await super().startup(sockets=sockets)
         if self.started and self._on_ready is not None:
             self._on_ready()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self._app is not None:
+            self._app.stop(self._grace)
+        try:
+            await super().shutdown(sockets=sockets)
+        finally:
+            if self._app is not None:
+                self._app.resume()  # in-process use of the same app goes on
 
 
 def _ignore(signum: int, frame: FrameType | None) -> None:
@@ -75,12 +119,22 @@ def serve(
     on_ready: Callable[[str], None] | None = None,
     log_level: str = "warning",
     access_log: bool = False,
+    refusal_log_level: str = "info",
 ) -> None:
     """Serve on `sock` in the foreground until Ctrl-C or SIGTERM; returns after a clean stop."""
     url = base_url(sock)
+    app = create_app(config)
+    limits = app.core.config.limits
+    settings = uvicorn_config(
+        app,
+        limits,
+        log_level=log_level,
+        access_log=access_log,
+        refusal_log_level=refusal_log_level,
+        secrets=app.core.config.api_keys,
+    )
     server = _Server(
-        uvicorn_config(create_app(config), log_level=log_level, access_log=access_log),
-        (lambda: on_ready(url)) if on_ready else None,
+        settings, (lambda: on_ready(url)) if on_ready else None, app, limits.shutdown_grace
     )
     previous = {sig: signal.signal(sig, _ignore) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -97,18 +151,26 @@ def running(
     app: App | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
+    refusal_log_level: str = "info",
 ) -> Iterator[str]:
     """Run the server in a background thread; yields its base URL once it answers.
 
-    Pass `app` (from `create_app`) to keep a handle on its state. Shuts the server down and
-    waits for the thread on exit.
+    Pass `app` (from `create_app`) to keep a handle on its state. Shuts the server down (a
+    graceful stop, as `serve`) and waits for the thread on exit. One app is served by one
+    server at a time. Logs go to the process's logging configuration.
     """
     if app is not None and config is not None:
         raise ValueError("pass either config or app, not both")
     app = app or create_app(config)
+    limits = app.core.config.limits
     sock = bind(host, port)
     ready = threading.Event()
-    server = _Server(uvicorn_config(app, own_logging=False), ready.set)
+    server = _Server(
+        uvicorn_config(app, limits, own_logging=False, refusal_log_level=refusal_log_level),
+        ready.set,
+        app,
+        limits.shutdown_grace,
+    )
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="calbot-server", daemon=True
     )

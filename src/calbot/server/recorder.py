@@ -6,7 +6,9 @@
 Put it first in `hooks` so it also sees what the inner hooks (fault injection) answer. Each
 record is written and flushed as soon as its answer is known, so a crash loses nothing that
 was answered. The API key is never recorded: the workspace is a label (`key1`, `key2`, ... in
-the order of `api_keys`; `default` when the server has no keys; `unknown` otherwise).
+the order of `api_keys`; `default` when the server has no keys; `unknown` otherwise), and every
+text the record keeps (path, resource, method, bodies, messages, fault) goes through the one
+masker (`calbot.contracts.masking`), so a key a client put in the URL or a body is `****`.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from calbot.contracts.clients.ledger import (
     unreadable_body_facts,
 )
 from calbot.contracts.domain.operations import operation_name, operation_of
+from calbot.contracts.masking import masker
 from calbot.server.config import utc_now
 from calbot.server.core import credentials
 from calbot.server.faults import FAULT_HEADER
@@ -49,6 +52,7 @@ class Ledger:
         self.clock = clock
         self.path = Path(path) if path is not None else None
         self._keys = {key: f"key{index}" for index, key in enumerate(api_keys, 1)}
+        self._mask = masker(tuple(api_keys))
         self._keep = keep
         self._lock = threading.Lock()
         self._seq = 0
@@ -94,15 +98,16 @@ class Ledger:
                 "start_time": response.body.get("start_time"),
                 "meeting_url": response.body.get("meeting_url"),
             }
+        mask = self._mask
         return LedgerRecord(
             seq=seq,
             time=arrived,
-            method=request.method[:20],
-            path=short_path(request.path),
+            method=mask.text(request.method)[:20],
+            path=short_path(mask.text(request.path)),
             status=response.status,
             workspace=self.workspace(request),
             operation=operation,
-            resource=found[1] if found else None,
+            resource=mask.optional(found[1]) if found else None,
             validation=facts.validation if facts else None,
             errors=facts.errors if facts else None,
             body=facts.body if facts else None,
@@ -110,8 +115,8 @@ class Ledger:
             key=facts.key if facts else None,
             config_keys=facts.config_keys if facts else None,
             retry_after=response.header("Retry-After"),
-            message=answer_message(response.body),
-            fault=response.header(FAULT_HEADER),
+            message=mask.optional(answer_message(response.body)),
+            fault=mask.optional(response.header(FAULT_HEADER)),
             event=event,
         )
 
@@ -121,7 +126,7 @@ class Ledger:
         parsed = json_body(request)
         if isinstance(parsed, Response):
             errors = parsed.body.get("errors") or {"non_field_errors": [parsed.body["detail"]]}
-            return unreadable_body_facts(errors)
+            return unreadable_body_facts(self._mask.data(errors))
         return schedule_body_facts(parsed, secrets=tuple(self._keys))
 
     def close(self) -> None:

@@ -20,6 +20,11 @@ class Kind(Enum):
     BOT = "bot"
     STATES = "provider states"
     HEALTH = "health"
+    RESET = "reset"
+
+
+RESET_PATH = "/_calbot/reset"
+"""POST: forget the caller's workspace (events, bots, rate-limit history, its faults)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +46,13 @@ EVENT = Route(Kind.EVENT, {"GET": GET_EVENT, "HEAD": GET_EVENT})
 BOT = Route(Kind.BOT, {"GET": GET_BOT, "HEAD": GET_BOT})
 STATES = Route(Kind.STATES, {"POST": None})
 HEALTH = Route(Kind.HEALTH, {"GET": None, "HEAD": None}, public=True)
+RESET = Route(Kind.RESET, {"POST": None})
 
 _API_ROUTES = {operations.EVENT_BOT: EVENT_BOT, operations.EVENT: EVENT, operations.BOT: BOT}
 _CALBOT_ROUTES: tuple[tuple[re.Pattern[str], Route], ...] = (
     (re.compile(re.escape(STATES_PATH) + "/?"), STATES),
     (re.compile(re.escape(HEALTH_PATH) + "/?"), HEALTH),
+    (re.compile(re.escape(RESET_PATH) + "/?"), RESET),
 )
 
 
