@@ -34,6 +34,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "calbot.contracts.domain",
         "calbot.contracts.clients.ledger",
         "calbot.contracts.masking",
+        "calbot.serving",
     ),
     # the passive verdict: pure functions over ledger records (the curl builder reused)
     "calbot.contracts.traffic": (
@@ -50,6 +51,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "calbot.contracts.clients.ledger",
         "calbot.contracts.masking",
         "calbot.server",
+        "calbot.serving",
     ),
 }
 # the result model is the bottom of `contracts`: only the spec (and the kit's version) below it

@@ -8,16 +8,19 @@ import asyncio
 import json
 import socket
 from collections.abc import Iterator, MutableMapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 
 from calbot.contracts.clients.verify import client_result
 from calbot.contracts.results import Status
 from calbot.contracts.traffic.verdict import traffic_result
 from calbot.proxy import ProxyConfig, ProxyLedger, UpstreamError, create_proxy, running_proxy
 from calbot.server.faults import Faults
+from calbot.serving import ReadyServer, bind, in_thread
 
 from .traffic import KEY, polite, session, upstream
 
@@ -237,11 +240,15 @@ def test_an_unusable_upstream_url_is_refused(url: str) -> None:
         ProxyConfig(url)
 
 
-def test_one_client_connection_keeps_one_upstream_connection() -> None:
-    from calbot.server import running
+def serving(app: Echo) -> AbstractContextManager[str]:
+    """Any ASGI app on uvicorn in a thread, as calbot serves its own."""
+    config = uvicorn.Config(app, lifespan="off", log_config=None, log_level="warning")
+    return in_thread(ReadyServer(config), bind(), "the echo upstream")
 
+
+def test_one_client_connection_keeps_one_upstream_connection() -> None:
     echo = Echo()
-    with running(app=echo) as upstream_url:  # type: ignore[arg-type]
+    with serving(echo) as upstream_url:
         proxy = create_proxy(ProxyConfig(upstream_url))
         with running_proxy(proxy) as url, httpx.Client(base_url=url) as client:
             answers = [client.get(f"/n/{n}").status_code for n in range(5)]
@@ -250,13 +257,11 @@ def test_one_client_connection_keeps_one_upstream_connection() -> None:
 
 
 def test_an_absolute_form_request_still_goes_to_the_one_upstream() -> None:
-    from calbot.server import running
-
     echo = Echo()
     raw = b"GET http://elsewhere.invalid/x?y=1 HTTP/1.1\r\nHost: elsewhere.invalid\r\n"
     raw += b"Connection: close\r\n\r\n"
     with (
-        running(app=echo) as upstream_url,  # type: ignore[arg-type]
+        serving(echo) as upstream_url,
         running_proxy(create_proxy(ProxyConfig(upstream_url))) as url,
     ):
         host, port = url.removeprefix("http://").split(":")

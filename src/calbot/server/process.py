@@ -10,13 +10,9 @@ the core, so the ledger has them), idle connections are closed, and uvicorn wait
 from __future__ import annotations
 
 import logging
-import signal
 import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -25,23 +21,7 @@ from calbot.server.asgi import App, create_app
 from calbot.server.config import Limits, ServerConfig
 from calbot.server.logs import log_config
 from calbot.server.protocol import protocol_class
-
-READY_TIMEOUT = 10.0
-
-
-def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
-    """A listening TCP socket (port 0: any free port).
-
-    Raises `socket.gaierror` for an unknown host, `OSError` for a busy port and the like.
-    """
-    family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    return socket.create_server(address[:2], family=family, backlog=2048)
-
-
-def base_url(sock: socket.socket) -> str:
-    """`http://host:port` for a bound socket."""
-    host, port = sock.getsockname()[:2]
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+from calbot.serving import ReadyServer, base_url, bind, in_thread, run_foreground
 
 
 def uvicorn_config(
@@ -76,42 +56,6 @@ def uvicorn_config(
     )
 
 
-class _Server(uvicorn.Server):
-    """uvicorn's server, telling us once it is listening and telling the app when it stops."""
-
-    def __init__(
-        self,
-        config: uvicorn.Config,
-        on_ready: Callable[[], None] | None,
-        app: App | None = None,
-        grace: float = 1.0,
-    ) -> None:
-        super().__init__(config)
-        self._on_ready = on_ready
-        self._app = app
-        self._grace = grace
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        if self._app is not None:
-            self._app.resume()
-        await super().startup(sockets=sockets)
-        if self.started and self._on_ready is not None:
-            self._on_ready()
-
-    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        if self._app is not None:
-            self._app.stop(self._grace)
-        try:
-            await super().shutdown(sockets=sockets)
-        finally:
-            if self._app is not None:
-                self._app.resume()  # in-process use of the same app goes on
-
-
-def _ignore(signum: int, frame: FrameType | None) -> None:
-    """uvicorn re-raises the signal that stopped it; after a clean shutdown that is no error."""
-
-
 def serve(
     sock: socket.socket,
     config: ServerConfig | None = None,
@@ -133,15 +77,8 @@ def serve(
         refusal_log_level=refusal_log_level,
         secrets=app.core.config.api_keys,
     )
-    server = _Server(
-        settings, (lambda: on_ready(url)) if on_ready else None, app, limits.shutdown_grace
-    )
-    previous = {sig: signal.signal(sig, _ignore) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        server.run(sockets=[sock])
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    ready = (lambda: on_ready(url)) if on_ready else None
+    run_foreground(ReadyServer(settings, ready, app, limits.shutdown_grace), sock)
 
 
 @contextmanager
@@ -163,25 +100,7 @@ def running(
         raise ValueError("pass either config or app, not both")
     app = app or create_app(config)
     limits = app.core.config.limits
-    sock = bind(host, port)
-    ready = threading.Event()
-    server = _Server(
-        uvicorn_config(app, limits, own_logging=False, refusal_log_level=refusal_log_level),
-        ready.set,
-        app,
-        limits.shutdown_grace,
-    )
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="calbot-server", daemon=True
-    )
-    thread.start()
-    try:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while not ready.wait(0.01):
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the calbot reference server did not start")
-        yield base_url(sock)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=READY_TIMEOUT)
-        sock.close()
+    settings = uvicorn_config(app, limits, own_logging=False, refusal_log_level=refusal_log_level)
+    server = ReadyServer(settings, None, app, limits.shutdown_grace)
+    with in_thread(server, bind(host, port), "the calbot reference server") as url:
+        yield url
