@@ -121,3 +121,22 @@ def test_a_should_level_break_is_a_warning_and_fails_only_under_strict() -> None
     assert result.exit_code == 0
     strict = run_conformance(Conformance(**options, strict=True))  # type: ignore[arg-type]
     assert strict.exit_code == 1
+
+
+def _outcome(result: RunResult) -> list[tuple[str, str, tuple[str, ...]]]:
+    return sorted(
+        (check.id, check.status.value, tuple(sorted(f.signature for f in check.findings)))
+        for check in result.checks
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "contract"),
+    [("non-string-metadata-accepted", "schema"), ("override-merges", "stateful")],
+)
+def test_the_same_seed_gives_the_same_verdict_and_findings_twice(name: str, contract: str) -> None:
+    mutant = next(m for m in MUTANTS if m.name == name)
+    where = dict(app=mutant.app(), state_url="/_calbot/states", contracts=[contract])
+    runs = [run_against(mutant, **where, max_examples=10) for _ in range(2)]
+    assert runs[0].exit_code == runs[1].exit_code == 1, describe(runs[0])
+    assert _outcome(runs[0]) == _outcome(runs[1])
