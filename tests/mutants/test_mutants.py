@@ -11,7 +11,7 @@ from calbot.conformance import BUILTIN_BUDGET, Conformance, run_conformance
 from calbot.contracts.results import Level, RunResult, Status
 from calbot.server import Handler, Request, Response, ServerConfig, create_app, running
 
-from .catalogue import API_KEY, MUTANTS, Mutant
+from .catalogue import API_KEY, LENIENT, MUTANTS, Mutant
 
 SEED = 20261125
 
@@ -140,3 +140,18 @@ def test_the_same_seed_gives_the_same_verdict_and_findings_twice(name: str, cont
     runs = [run_against(mutant, **where, max_examples=10) for _ in range(2)]
     assert runs[0].exit_code == runs[1].exit_code == 1, describe(runs[0])
     assert _outcome(runs[0]) == _outcome(runs[1])
+
+
+@pytest.mark.parametrize("seed", [SEED, 7])
+@pytest.mark.parametrize("server", LENIENT, ids=[m.name for m in LENIENT])
+def test_leniency_recall_allows_is_not_a_failure(server: Mutant, seed: int) -> None:
+    options = Conformance(
+        app=server.app(),
+        state_url="/_calbot/states",
+        seed=seed,
+        rate_limit=BUILTIN_BUDGET,
+        contracts=["schema", "stateful"],
+    )
+    result = run_conformance(options)
+    assert result.exit_code == 0, describe(result)
+    assert not [c for c in result.checks if c.status is Status.WARNING], describe(result)
