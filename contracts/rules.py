@@ -248,9 +248,18 @@ RULES: tuple[Rule, ...] = (
     _documented(
         "rate-limit.budget",
         "rate-limit",
-        "The first 429 comes when the budget is spent: not before it, and not far after it.",
+        "No 429 before the documented budget (per operation and workspace) is spent.",
         OPENAPI_CREATE,
         D_CREATE,
+    ),
+    _inferred(
+        "rate-limit.not-late",
+        "rate-limit",
+        "The first 429 comes soon after the budget is spent, not far after it.",
+        "Recall documents the budget clients must stay within; a server that admits more (a "
+        "fixed window, a looser limiter) is lenient rather than wrong.",
+        OPENAPI_CREATE,
+        D_ERRORS,
     ),
     _inferred(
         "errors.not-found",
