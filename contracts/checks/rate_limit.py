@@ -175,6 +175,7 @@ def at_the_budget(ctx: Context) -> None:
             actual=f"{admitted} admitted",
             response=throttled,
             signature="throttled late",
+            rule="rate-limit.not-late",
         )
 
 
@@ -193,7 +194,7 @@ def retry_after(ctx: Context) -> None:
         )
 
 
-@check("rate_limit", "throttled-changes-nothing", rule="rate-limit.throttle")
+@check("rate_limit", "throttled-changes-nothing", rule="rate-limit.no-effect")
 def throttled_changes_nothing(ctx: Context) -> None:
     """A throttled schedule leaves the event's bot and its config as they were."""
     burst = _burst(ctx)

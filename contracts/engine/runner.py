@@ -29,6 +29,7 @@ from calbot.contracts.results import (
     level_status,
     new_run,
 )
+from calbot.contracts.rules import findings_level, source_of
 
 __all__ = [
     "CONTRACT_ORDER",
@@ -155,8 +156,11 @@ def run_check(
     finally:
         ctx.cleanup()
     result.findings = sorted(ctx.findings, key=finding_order)
+    for finding in result.findings:
+        finding.source = finding.source or source_of(finding.rule)
     if ctx.findings and result.status in (Status.PASSED, Status.SKIPPED):
-        result.status = level_status(spec.level)
+        rules = (finding.rule for finding in ctx.findings)
+        result.status = level_status(findings_level(rules, spec.level))
     result.duration = round(time.perf_counter() - clock, 3)
     return result
 

@@ -10,6 +10,7 @@ from calbot.contracts.domain.model import ENDED_BODY
 from calbot.contracts.domain.validation import NOT_A_STRING, NOT_BLANK, NOT_NULL, REQUIRED, TOO_LONG
 from calbot.contracts.results import Finding
 from calbot.contracts.traffic.traffic import Traffic
+from calbot.spec.evidence import documented_violations
 
 Findings = list[Finding] | None
 
@@ -79,7 +80,13 @@ _CONFIG_ERRORS = ([REQUIRED], [NOT_NULL])
 
 
 def certainly_invalid(record: LedgerRecord) -> list[str]:
-    """The documented constraints a recorded schedule body breaks beyond doubt."""
+    """The documented constraints a recorded schedule body breaks beyond doubt.
+
+    A body kept whole is judged as the active checks judge one (`spec.evidence`: under every
+    reading, Django REST Framework's included); a cut excerpt only by the errors beyond doubt.
+    """
+    if record.body is not None and not record.body_truncated:
+        return documented_violations(record.body)
     errors = record.errors or {}
     broken = []
     if errors.get("deduplication_key") in _KEY_ERRORS:

@@ -13,7 +13,7 @@ from calbot.contracts.traffic.schemas import (
     validator,
 )
 from calbot.contracts.traffic.traffic import Traffic, shown
-from calbot.spec.meeting_urls import mismatches, parse_meeting_url
+from calbot.spec.meeting_urls import is_documented_form, mismatches
 
 EVENT_ANSWERS = (SCHEDULE, UNSCHEDULE, GET_EVENT)
 # judged by their own rules: 401/404 bodies (errors.bodies), 5xx (robustness.no-5xx)
@@ -114,7 +114,9 @@ def bot_object(traffic: Traffic) -> Findings:
         if record.status != 200 or not isinstance(record.response, dict):
             continue
         covered = [
-            url for url in traffic.bot_urls.get(record.resource or "", ()) if parse_meeting_url(url)
+            url
+            for url in traffic.bot_urls.get(record.resource or "", ())
+            if is_documented_form(url)
         ]
         if not covered:
             continue

@@ -18,6 +18,7 @@ from calbot.contracts.clients.ledger import LedgerRecord
 from calbot.contracts.domain.timestamps import parse_timestamp
 from calbot.contracts.engine.curl import curl_command
 from calbot.contracts.results import Exchange, Finding
+from calbot.contracts.rules import source_of
 
 PROXY = "proxy"
 MAX_SHOWN = 2000
@@ -83,6 +84,7 @@ class Traffic:
             curl=self.curl(record),
             exchanges=[self.exchange(record)],
             signature=signature,
+            source=source_of(rule),
         )
 
     def url(self, record: LedgerRecord) -> str:
