@@ -47,6 +47,9 @@ def _serving(*options: str) -> Iterator[Served]:
         if process.poll() is None:
             process.kill()
             process.wait()
+        for pipe in (process.stdout, process.stderr):
+            if pipe is not None:
+                pipe.close()
 
 
 @pytest.fixture
