@@ -68,6 +68,7 @@ class Finding:
     exchanges: list[Exchange] = field(default_factory=list)
     signature: str = ""
     count: int = 1
+    source: str = ""  # the public sources of `rule` (URLs), filled in from the rule catalogue
 
     def group_key(self) -> tuple[str, str, str]:
         """Identical findings share (rule, operation, normalised signature)."""
@@ -229,4 +230,5 @@ def _finding_from_dict(data: Mapping[str, Any]) -> Finding:
         exchanges=[Exchange(**exchange) for exchange in data.get("exchanges", [])],
         signature=data.get("signature", ""),
         count=int(data.get("count", 1)),
+        source=str(data.get("source", "")),
     )

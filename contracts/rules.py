@@ -1,147 +1,298 @@
 """The rule catalogue: what a server (`RULES`) and a client (`CLIENT_RULES`) must do, with
-their sources. Checks and findings cite rules by id; the reports read the catalogue."""
+the evidence behind each rule and its public sources.
+
+Evidence decides the level (design.md, "Evidence: what may fail a run"):
+
+- `Evidence.DOCUMENTED`: a Recall docs page or Recall's published OpenAPI says it. MUST: a
+  broken documented rule fails the run. Every source is a public URL.
+- `Evidence.INFERRED`: strongly implied, with the reasoning in `why`. SHOULD: a warning, never
+  a failure unless the user asks for `--strict`.
+- `Evidence.OWN`: calbot's own guess. Listed so the report says what calbot does *not*
+  enforce; no check cites an own rule, so it is never a finding against the server (the rule
+  matrix shows it as not tested).
+
+Checks and findings cite rules by id; the reports read the catalogue.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from calbot.contracts.results import Level
 
 
+class Evidence(StrEnum):
+    """How calbot knows a rule: Recall documents it, calbot infers it, or calbot guesses."""
+
+    DOCUMENTED = "documented"
+    INFERRED = "inferred"
+    OWN = "own"
+
+
+# Public sources. Recall's docs pages, and Recall's published OpenAPI fragment for the
+# operation (the per-endpoint document Recall's reference pages are generated from).
+D_CREATE = "https://docs.recall.ai/reference/calendar_events_bot_create"
+D_DESTROY = "https://docs.recall.ai/reference/calendar_events_bot_destroy"
+D_RETRIEVE = "https://docs.recall.ai/reference/calendar_events_retrieve"
+D_SCHEDULING = "https://docs.recall.ai/docs/scheduling-guide"
+D_MEETING_URLS = "https://docs.recall.ai/docs/meeting-urls"
+D_ERRORS = "https://docs.recall.ai/reference/errors"
+D_AUTH = "https://docs.recall.ai/reference/authentication"
+D_BOT_RETRIEVE = "https://docs.recall.ai/reference/bot_retrieve"
+D_BOT_CREATE = "https://docs.recall.ai/reference/bot_create"
+D_CALENDAR_FAQ = "https://docs.recall.ai/v1.10/docs/calendar-integration-faq"
+OPENAPI_CREATE = (
+    "https://docs.recall.ai/recallai/api-next/v2/branches/1.11/reference/"
+    "calendar_events_bot_create?dereference=false&reduce=true"
+)
+DRF_FIELDS = "https://www.django-rest-framework.org/api-guide/fields/"
+RFC_6585_429 = "https://www.rfc-editor.org/rfc/rfc6585#section-4"
+RFC_9110_404 = "https://www.rfc-editor.org/rfc/rfc9110#name-404-not-found"
+
+RECALL_DOC_PREFIXES = ("https://docs.recall.ai/",)
+"""Where a documented rule's sources live: Recall's docs site (pages and published OpenAPI)."""
+
+_LEVEL = {Evidence.DOCUMENTED: Level.MUST, Evidence.INFERRED: Level.SHOULD}
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One documented behaviour; checks cite rules by `id`."""
+    """One behaviour, with its evidence and public sources; checks cite rules by `id`."""
 
     id: str
     area: str
     text: str
-    level: Level
-    source: str
+    evidence: Evidence
+    sources: tuple[str, ...]
+    why: str = ""  # for inferred and own rules: the reasoning (or what makes it a guess)
+
+    @property
+    def level(self) -> Level:
+        """MUST for documented rules, SHOULD otherwise (own rules are never checked)."""
+        return _LEVEL.get(self.evidence, Level.SHOULD)
+
+    @property
+    def source(self) -> str:
+        """The sources as one line (what a finding carries)."""
+        return " ".join(self.sources)
+
+
+def _documented(id: str, area: str, text: str, *sources: str) -> Rule:
+    return Rule(id, area, text, Evidence.DOCUMENTED, sources)
+
+
+def _inferred(id: str, area: str, text: str, why: str, *sources: str) -> Rule:
+    return Rule(id, area, text, Evidence.INFERRED, sources, why)
+
+
+def _own(id: str, area: str, text: str, why: str) -> Rule:
+    return Rule(id, area, text, Evidence.OWN, (), why)
 
 
 RULES: tuple[Rule, ...] = (
-    Rule(
+    _documented(
         "schema.responses",
         "schema",
-        "Every response body matches the fragment: required fields present, types and formats "
-        "right.",
-        Level.MUST,
-        "spec/openapi.yaml",
+        "Every 200 body matches Recall's published schema: required fields present, "
+        "documented types and formats right (CalendarEvent, bots[] items, the Bot).",
+        OPENAPI_CREATE,
+        D_CREATE,
+        D_RETRIEVE,
+        D_BOT_RETRIEVE,
     ),
-    Rule(
+    _documented(
         "schema.invalid-requests",
         "schema",
-        "Invalid request bodies (missing, blank or over-2000-character key, non-object "
-        "bot_config, non-string metadata values) get 400 with the envelope {code, message, "
-        "errors}.",
-        Level.MUST,
-        "recall-domain §3.1, §5.1",
+        "A body that breaks a documented constraint is refused with a 4xx (Recall: 400): "
+        "deduplication_key or bot_config missing, deduplication_key not a string of 1-2000 "
+        "characters (read as Django REST Framework does: numbers become strings, surrounding "
+        "whitespace is trimmed), bot_config not an object, a metadata value neither a string "
+        "nor null, join_at not a date-time.",
+        OPENAPI_CREATE,
+        D_CREATE,
+        D_BOT_CREATE,
+        D_ERRORS,
     ),
-    Rule(
+    _inferred(
+        "schema.error-envelope",
+        "schema",
+        "A refused body gets Recall's error envelope {code, message, errors}.",
+        "Recall shows the envelope for one 400 of this endpoint (the ended event) and says 400 "
+        "bodies carry a detailed error message; that other validation errors use the same "
+        "envelope (DRF serializer errors in `errors`) is inferred.",
+        D_CREATE,
+        D_ERRORS,
+    ),
+    _inferred(
+        "schema.valid-requests-accepted",
+        "schema",
+        "A request the fragment allows is accepted (2xx).",
+        "The fragment types only the bot_config fields calbot checks; Recall validates the "
+        "other Create Bot fields with rules calbot does not model.",
+        D_CREATE,
+        D_BOT_CREATE,
+    ),
+    _inferred(
+        "schema.error-answers",
+        "schema",
+        "Error answers use a status the fragment lists for the operation, a JSON content type, "
+        "and the body shape the fragment gives for that status.",
+        "Recall's published OpenAPI documents only the 200 answers of these operations; the "
+        "error statuses and bodies are inferred from Recall's errors page and from Django REST "
+        "Framework's defaults.",
+        D_ERRORS,
+        DRF_FIELDS,
+    ),
+    _documented(
         "meeting_url.event-string",
         "meeting_url",
         "On CalendarEvent and bots[] items, meeting_url is a string (on the event: string or "
         "null).",
-        Level.MUST,
-        "recall-domain §2.3",
+        OPENAPI_CREATE,
+        D_RETRIEVE,
     ),
-    Rule(
+    _documented(
         "meeting_url.bot-object",
         "meeting_url",
-        "On the Bot (GET /api/v1/bot/{id}/), meeting_url is the per-platform object, "
-        "consistent with the URL the bot was scheduled with.",
-        Level.MUST,
-        "recall-domain §2.1, §2.3",
+        "For a link in a form Recall's published patterns cover, the Bot's meeting_url (GET "
+        "/api/v1/bot/{id}/) is that platform's object and carries what the pattern captures: "
+        "Zoom meeting id and password, Meet id, Teams thread and message id or meeting id, "
+        "Webex MTID; GoTo (app.goto.com): the platform.",
+        D_MEETING_URLS,
+        D_BOT_RETRIEVE,
     ),
-    Rule(
+    _own(
+        "meeting_url.other-forms",
+        "meeting_url",
+        "Link forms no published pattern covers (meet.goto.com/<id>, "
+        "global.gotomeeting.com/join/<id>, the GoTo meeting id): either a parsed object or null "
+        "is conformant. Not checked.",
+        "Recall's published GoTo pattern is cut off after app.goto.com in every copy of "
+        "https://docs.recall.ai/docs/meeting-urls; calbot's parser knows more forms than that.",
+    ),
+    _own(
+        "meeting_url.request-links",
+        "meeting_url",
+        "bot_config.meeting_url is a link of a known platform (the fragment's `format: "
+        "meeting-url`). Not checked: a server may accept or refuse other strings.",
+        "No Recall document says this endpoint refuses a non-link string in bot_config.",
+    ),
+    _documented(
         "defaults.from-event",
         "defaults",
-        "The bot's meeting URL and join_at come from the event unless bot_config gives them.",
-        Level.MUST,
-        "recall-domain §3.1",
+        "With no meeting_url or join_at in bot_config, the bot joins the event's meeting URL "
+        "at the event's start time; a meeting_url given in bot_config wins over the event's.",
+        D_CREATE,
+        D_CALENDAR_FAQ,
     ),
-    Rule(
+    _inferred(
+        "defaults.join-at-override",
+        "defaults",
+        "A join_at given in bot_config wins over the event's start time.",
+        "The June 2025 version of the Schedule Bot page said meeting_url and join_at are filled "
+        "from the event 'unless specified in bot_config'; the current page and the published "
+        "OpenAPI keep that qualifier for meeting_url only.",
+        D_CREATE,
+        OPENAPI_CREATE,
+    ),
+    _documented(
         "dedup.shared-bot",
         "dedup",
         "Two events scheduled with the same deduplication_key share one bot (same bot_id); "
         "different keys get different bots.",
-        Level.MUST,
-        "recall-domain §3.3",
+        D_SCHEDULING,
+        D_CREATE,
     ),
-    Rule(
+    _documented(
         "override.replace",
         "override",
         "Scheduling again replaces the event's bot config as a whole: no merge of old keys, "
         "no second bot on the event.",
-        Level.MUST,
-        "recall-domain §3.4",
+        D_CREATE,
+        D_SCHEDULING,
     ),
-    Rule(
+    _documented(
         "ended.refused",
         "ended",
         "Scheduling on an ended event answers 400 with non_field_errors: ['Cannot schedule bot "
         "as calendar event has ended.'] in the envelope, and nothing changes.",
-        Level.MUST,
-        "seed; recall-domain §5.1",
+        D_CREATE,
     ),
-    Rule(
+    _documented(
         "delete.unschedule",
         "delete",
         "DELETE returns the event with no bot, is idempotent, and keeps a bot another event "
         "still shares.",
-        Level.MUST,
-        "recall-domain §3.5",
+        D_DESTROY,
+        D_SCHEDULING,
     ),
-    Rule(
+    _documented(
         "rate-limit.throttle",
         "rate-limit",
-        "Past the documented budget: 429 with a parseable Retry-After; the throttled request "
-        "changes nothing; after waiting Retry-After the call succeeds.",
-        Level.MUST,
-        "recall-domain §4",
+        "Past the documented budget: 429 with a parseable Retry-After; after waiting "
+        "Retry-After the call succeeds.",
+        D_ERRORS,
+        OPENAPI_CREATE,
     ),
-    Rule(
+    _inferred(
+        "rate-limit.no-effect",
+        "rate-limit",
+        "A throttled (429) request changes nothing.",
+        "Recall says to retry a 429 after Retry-After, which is only safe if the throttled "
+        "request had no effect (RFC 6585: the request was refused).",
+        D_ERRORS,
+        RFC_6585_429,
+    ),
+    _documented(
         "rate-limit.budget",
         "rate-limit",
         "The first 429 comes when the budget is spent: not before it, and not far after it.",
-        Level.MUST,
-        "recall-domain §4.1",
+        OPENAPI_CREATE,
+        D_CREATE,
     ),
-    Rule(
+    _inferred(
         "errors.not-found",
         "errors",
-        "An unknown event or bot id answers 404.",
-        Level.MUST,
-        "recall-domain §5.1",
+        "An unknown event or bot id answers 404; a malformed id a 4xx.",
+        "Recall's errors page does not list 404 and its OpenAPI documents only the 200 answers; "
+        "404 is HTTP's and Django REST Framework's answer for an unknown object.",
+        D_ERRORS,
+        RFC_9110_404,
     ),
-    Rule(
+    _documented(
         "errors.auth",
         "errors",
         "A missing or wrong API key answers 401 when the target requires one.",
-        Level.MUST,
-        "recall-domain §5.1, §5.2",
+        D_ERRORS,
+        D_AUTH,
     ),
-    Rule(
+    _inferred(
         "errors.bodies",
         "errors",
         "Error answers are JSON in Django REST Framework's shape: 404 and 401 as {detail}.",
-        Level.SHOULD,
-        "recall-domain §5.1 (inferred from DRF; not documented)",
+        "Recall's envelope and non_field_errors are Django REST Framework's, whose 401 and 404 "
+        "bodies are {detail}; Recall does not document these bodies.",
+        D_ERRORS,
+        DRF_FIELDS,
     ),
-    Rule(
+    _documented(
         "robustness.no-5xx",
         "robustness",
-        "No input makes the server answer 5xx.",
-        Level.MUST,
-        "design.md",
+        "No input makes the server answer 500: Recall answers invalid input with 400 and uses "
+        "5xx only for load shedding (502-504) and an empty ad-hoc pool (507).",
+        D_ERRORS,
     ),
-    Rule(
+    _documented(
         "stateful.model",
         "stateful",
         "Random sequences of schedule, re-schedule, unschedule and reads agree with the "
-        "reference model at every step.",
-        Level.MUST,
-        "recall-domain §3.3-§3.5",
+        "documented behaviour at every step (dedup, override, unschedule, ended events); where "
+        "calbot's model guesses, either answer is accepted.",
+        D_SCHEDULING,
+        D_CREATE,
+        D_DESTROY,
     ),
 )
 
@@ -150,80 +301,103 @@ RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
 # --- client rules: what calbot checks of a client, from the requests it sent (a ledger) ---
 
 CLIENT_RULES: tuple[Rule, ...] = (
-    Rule(
+    _documented(
         "client.request-conforms",
         "requests",
         "Schedule requests match the fragment: a JSON object with deduplication_key (a string "
         "of 1-2000 characters) and bot_config (an object whose metadata values are strings or "
         "null).",
-        Level.MUST,
-        "recall-domain §3.1",
+        OPENAPI_CREATE,
+        D_CREATE,
     ),
-    Rule(
+    _documented(
         "client.retry-after",
         "rate-limit",
         "After a 429, no request to the same operation (in the same workspace) before its "
         "Retry-After has passed.",
-        Level.MUST,
-        "recall-domain §4.2",
+        D_ERRORS,
     ),
-    Rule(
+    _documented(
         "client.retries-throttled",
         "retries",
         "A throttled schedule or unschedule is sent again after Retry-After, not treated as "
         "a permanent failure.",
-        Level.MUST,
-        "recall-domain §4.2",
+        D_ERRORS,
+        D_SCHEDULING,
     ),
-    Rule(
+    _documented(
         "client.no-tight-loop",
         "retries",
         "After a 429 or a 5xx, the client does not retry in a tight loop: at most N requests "
-        "per period to the same call (default 5 per 1 s).",
-        Level.MUST,
-        "recall-domain §4.2, §5.1",
+        "per period to the same call (default 5 per 1 s, a configurable reading of Recall's "
+        "'retry after Retry-After' and 'retry every 30 seconds').",
+        D_ERRORS,
     ),
-    Rule(
+    _documented(
         "client.ended-not-retried",
         "ended",
         "A schedule refused with 400 because the event has ended (or was deleted) is not sent "
-        "again for that event.",
-        Level.MUST,
-        "recall-domain §3.6, §5.1",
+        "again for that event: Recall documents that scheduling on an ended event is refused.",
+        D_CREATE,
+        D_SCHEDULING,
     ),
-    Rule(
+    _inferred(
         "client.retries-transient",
         "retries",
         "A schedule or unschedule answered 409, 502, 503, 504 or 507 is retried with backoff "
         "(Recall: 'retry with exponential backoff', 'retry after about 30 s').",
-        Level.SHOULD,
-        "recall-domain §3.4, §5.1",
+        "Recall documents that these answers are worth retrying; that a client must retry "
+        "(rather than report the failure) is inferred.",
+        D_ERRORS,
+        D_SCHEDULING,
     ),
-    Rule(
+    _inferred(
         "client.dedup-stable-key",
         "dedup",
         "An event is re-scheduled under the deduplication_key it was scheduled with (keep the "
         "key scheme consistent).",
-        Level.SHOULD,
-        "recall-domain §3.3",
+        "Recall advises keeping the key scheme consistent; a changed key for one event is "
+        "inferred to be a mistake.",
+        D_SCHEDULING,
     ),
-    Rule(
+    _inferred(
         "client.dedup-same-meeting",
         "dedup",
         "Events with the same start time and meeting URL are scheduled under one key "
         "(Recall's recommended {start_time}-{meeting_url}); different keys send several bots "
         "to one meeting.",
-        Level.SHOULD,
-        "recall-domain §3.3",
+        "Recall recommends, but does not require, one bot per meeting.",
+        D_SCHEDULING,
     ),
-    Rule(
+    _inferred(
         "client.override-full-config",
         "override",
         "A re-schedule sends the full bot_config: the last request's config replaces the "
         "bot's whole config, so a key the previous one had is not dropped.",
-        Level.SHOULD,
-        "recall-domain §3.4",
+        "Recall documents that partial updates are not supported; that a dropped key was not "
+        "meant to be dropped is inferred.",
+        D_SCHEDULING,
     ),
 )
 
 CLIENT_RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in CLIENT_RULES}
+
+ALL_RULES_BY_ID: dict[str, Rule] = {**RULES_BY_ID, **CLIENT_RULES_BY_ID}
+
+
+def source_of(rule_id: str) -> str:
+    """The public sources of a rule (server or client), or "" for an unknown id."""
+    rule = ALL_RULES_BY_ID.get(rule_id)
+    return rule.source if rule else ""
+
+
+def findings_level(rule_ids: Iterable[str], default: Level) -> Level:
+    """The level a check's findings reach: MUST if any cites a MUST rule, else SHOULD.
+
+    A check citing a MUST rule whose findings only break SHOULD rules warns instead of failing.
+    Unknown ids count at `default` (the check's own level).
+    """
+    levels = {ALL_RULES_BY_ID[r].level if r in ALL_RULES_BY_ID else default for r in rule_ids}
+    if not levels:
+        return default
+    return Level.MUST if Level.MUST in levels else Level.SHOULD

@@ -1,11 +1,13 @@
 """Meeting-URL strings per platform, each with the ``meeting_url`` object it must parse to.
 
-The strings follow the real link shapes (recall-domain.md §2): Zoom ``/j/``, ``/s/``,
-``/wc/join/``, ``/wc/<id>/join`` and ``/my/`` links on ``zoom.us``, its ``usNNweb``
-subdomains, ``zoom.com`` and ``zoom-x.de``, with and without ``pwd``; Google Meet; Teams for
-Business ``meetup-join`` links with a URL-encoded (or literal) JSON ``context`` and the short
-``teams.microsoft.com/meet/<id>?p=`` form; Teams personal ``teams.live.com/meet/<id>?p=``;
-Webex ``j.php?MTID=``; GoTo Meeting. Ids, passwords, tenants and subdomains are generated, and
+The strings follow the real link shapes (https://docs.recall.ai/docs/meeting-urls): Zoom
+``/j/``, ``/s/``, ``/wc/join/``, ``/wc/<id>/join`` and ``/my/`` links on ``zoom.us``, its
+``usNNweb`` subdomains, ``zoom.com`` and ``zoom-x.de``, with and without ``pwd``; Google Meet;
+Teams for Business ``meetup-join`` links with a URL-encoded (or literal) JSON ``context`` and
+the short ``teams.microsoft.com/meet/<id>?p=`` form; Teams personal ``teams.live.com/meet/<id>?p=``;
+Webex ``j.php?MTID=``; GoTo Meeting (``app.goto.com``, the form Recall publishes, and two forms
+no published pattern covers: `calbot.spec.meeting_urls.is_documented_form` tells them apart).
+Ids, passwords, tenants and subdomains are generated, and
 the expected object is built from the generated parts, never by calling the parser, so
 ``parse_meeting_url(url) == obj`` is a real check of `calbot.spec.meeting_urls`.
 """

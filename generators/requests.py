@@ -48,7 +48,10 @@ def _not_an_object(body: object) -> tuple[object, str]:
 
 
 def invalid_schedule_requests(now: datetime) -> SearchStrategy[tuple[object, str]]:
-    """``(body, reason)``: bodies the fragment refuses, each with one thing wrong.
+    """``(body, reason)``: bodies every reading refuses, each with one thing wrong.
+
+    Each breaks a constraint Recall documents, as sent and as Django REST Framework reads it
+    (`calbot.spec.evidence.documented_violations` is never empty for them).
 
     A missing ``deduplication_key`` or ``bot_config`` (or both), a bad key (`invalid_dedup_keys`:
     empty, over 2000 characters, not a string), a bad config (`invalid_bot_configs`: not an

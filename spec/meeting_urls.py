@@ -1,10 +1,12 @@
 """Meeting-URL strings to Recall.ai's per-platform ``meeting_url`` objects, and back-checks.
 
 Bot objects (``GET /api/v1/bot/{id}/``) return ``meeting_url`` as a per-platform object, while
-calendar events return it as a plain string (recall-domain.md §2.3). This module predicts the
-object from the string with the regexes Recall publishes on https://docs.recall.ai/docs/meeting-urls
-(§2.2, including the 2026 widened Zoom forms), so a test can check that a Bot's object is
-consistent with the URL it was scheduled with.
+calendar events return it as a plain string (https://docs.recall.ai/reference/bot_retrieve).
+This module predicts the object from the string with the regexes Recall publishes on
+https://docs.recall.ai/docs/meeting-urls (including the 2026 widened Zoom forms), so a test can
+check that a Bot's object is consistent with the URL it was scheduled with. It also parses a
+few GoTo forms no published pattern covers; `documented_capture` says what the published
+patterns determine, and only that is ever held against a server.
 
 Matching follows Recall's regexes: it is unanchored (``re.search``) and case-sensitive, so a URL
 embedded in other text is found, and when a string holds links for several platforms the first
@@ -24,10 +26,13 @@ from typing import TypeAlias
 from urllib.parse import parse_qs, unquote
 
 __all__ = [
+    "DOCUMENTED_GOTO",
     "PLATFORMS",
     "TEAMS_FIELDS",
     "MeetingUrl",
+    "documented_capture",
     "example_urls",
+    "is_documented_form",
     "mismatches",
     "parse_meeting_url",
     "platform_of",
@@ -143,6 +148,31 @@ def parse_meeting_url(url: str) -> MeetingUrl | None:
     return None
 
 
+# The one GoTo form Recall's published pattern shows, `(http.+)?(app\.goto\.com\`, cut off
+# there: it says the platform, not what is captured.
+DOCUMENTED_GOTO = re.compile(r"app\.goto\.com/")
+
+
+def documented_capture(url: str) -> MeetingUrl | None:
+    """The part of ``url``'s object that Recall's published patterns determine, or None.
+
+    None when no published pattern covers the form (e.g. ``meet.goto.com/<id>`` or
+    ``global.gotomeeting.com/join/<id>``): for those, either a parsed object or null is
+    conformant. For GoTo ``app.goto.com`` links only ``platform`` is determined. For the other
+    platforms every form `parse_meeting_url` knows comes from a published pattern, and the
+    whole parsed object is returned.
+    """
+    parsed = parse_meeting_url(url)
+    if parsed is None or parsed["platform"] != "goto_meeting":
+        return parsed
+    return {"platform": "goto_meeting"} if DOCUMENTED_GOTO.search(url) else None
+
+
+def is_documented_form(url: object) -> bool:
+    """Whether a published Recall pattern covers ``url`` (a string calbot can parse)."""
+    return isinstance(url, str) and documented_capture(url) is not None
+
+
 def platform_of(url: str) -> str | None:
     """The ``platform`` value for ``url`` (one of `PLATFORMS`), or None if no platform matches."""
     parsed = parse_meeting_url(url)
@@ -155,12 +185,13 @@ def mismatches(obj: object, url: str) -> list[str]:
     An empty list means consistent. Checks ``platform`` and the identifying fields the URL
     determines: Zoom ``meeting_id`` (and ``meeting_password`` only when the URL has one), Meet
     ``meeting_id`` (case-insensitive), Teams ``thread_id``/``message_id`` or ``meeting_id``,
-    Webex ``meeting_mtid``, GoTo ``meeting_id``. Values are compared after URL-decoding, and an
-    integer equal to the expected digits counts as equal (type checks belong to the schema).
-    Extra keys are ignored. If ``url`` parses to None nothing can be checked and the result is
-    ``[]``.
+    Webex ``meeting_mtid``; GoTo only ``platform`` (Recall's GoTo pattern is cut off). Values
+    are compared after URL-decoding, and an integer equal to the expected digits counts as
+    equal (type checks belong to the schema). Extra keys are ignored. Only what Recall's
+    published patterns determine is checked (`documented_capture`): for any other form,
+    parsed or not, the result is ``[]``.
     """
-    expected = parse_meeting_url(url)
+    expected = documented_capture(url)
     if expected is None:
         return []
     platform = expected["platform"]
@@ -189,7 +220,11 @@ def mismatches(obj: object, url: str) -> list[str]:
 
 
 def example_urls() -> dict[str, list[str]]:
-    """A few real URL forms per platform, keyed by ``platform`` (a fresh copy each call)."""
+    """A few real URL forms per platform, keyed by ``platform`` (a fresh copy each call).
+
+    The forms Recall's published patterns cover come first for each platform (GoTo:
+    ``app.goto.com``); see `is_documented_form`.
+    """
     return {
         "zoom": [
             "https://zoom.us/j/84315220467?pwd=abc123",
@@ -226,9 +261,9 @@ def example_urls() -> dict[str, list[str]]:
             "?MTID=m0123456789abcdef0123456789abcdef",
         ],
         "goto_meeting": [
+            "https://app.goto.com/meeting/680504437",
             "https://global.gotomeeting.com/join/680504437",
             "https://meet.goto.com/680504437",
-            "https://app.goto.com/meeting/680504437",
         ],
     }
 
@@ -408,7 +443,7 @@ def _identifying_fields(expected: MeetingUrl) -> list[tuple[tuple[str, ...], str
     elif platform == "microsoft_teams":
         # Short teams.microsoft.com/meet links: Recall may report the id as business_meeting_id.
         add("meeting_id", "business_meeting_id", value=expected["meeting_id"])
-    else:
+    elif platform != "goto_meeting":
         add("meeting_id", value=expected["meeting_id"])
         if platform == "zoom":
             add("meeting_password", value=expected["meeting_password"])

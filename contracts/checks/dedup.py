@@ -1,4 +1,7 @@
-"""Deduplication: events scheduled with one key share one bot (recall-domain §3.3)."""
+"""Deduplication: events scheduled with one key share one bot.
+
+Source: https://docs.recall.ai/docs/scheduling-guide
+"""
 
 from __future__ import annotations
 

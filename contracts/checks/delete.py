@@ -1,4 +1,7 @@
-"""Unscheduling: DELETE returns the event without its bot, idempotently (§3.5)."""
+"""Unscheduling: DELETE returns the event without its bot, idempotently.
+
+Source: https://docs.recall.ai/reference/calendar_events_bot_destroy
+"""
 
 from __future__ import annotations
 

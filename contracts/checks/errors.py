@@ -1,4 +1,7 @@
-"""Errors: unknown ids answer 404, missing or wrong credentials 401 (recall-domain §5.1)."""
+"""Errors: unknown ids answer 404 (inferred), missing or wrong credentials 401 (documented).
+
+Source: https://docs.recall.ai/reference/errors
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Override: scheduling again replaces the whole bot config, keeping one bot (§3.4)."""
+"""Override: scheduling again replaces the whole bot config, keeping one bot.
+
+Source: https://docs.recall.ai/reference/calendar_events_bot_create
+"""
 
 from __future__ import annotations
 

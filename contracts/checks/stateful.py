@@ -29,7 +29,7 @@ from calbot.contracts.domain.timestamps import parse_timestamp
 from calbot.contracts.engine.registry import Context, Skip, check
 from calbot.generators import bot_configs, dedup_keys
 from calbot.spec.fields import MAX_KEY_LENGTH
-from calbot.spec.meeting_urls import mismatches
+from calbot.spec.meeting_urls import is_documented_form, mismatches
 
 MODEL_EVENTS = ("upcoming", "upcoming", "upcoming", "ended")
 KEYS = 3
@@ -91,7 +91,11 @@ def _json(response: httpx.Response) -> Any:
 def make_machine(ctx: Context, log: list[Step], budget: Budget) -> type[RuleBasedStateMachine]:
     """A state machine class bound to this check's context (and a shared step log)."""
     runs = iter(range(1, 1_000_000))
-    configs = bot_configs(ctx.now())
+    # Only links Recall's published patterns cover: for other forms a conformant server may
+    # refuse the request or answer a null object, and the model cannot know which.
+    configs = bot_configs(ctx.now()).filter(
+        lambda config: "meeting_url" not in config or is_documented_form(config["meeting_url"])
+    )
 
     class ScheduleMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
@@ -103,6 +107,9 @@ def make_machine(ctx: Context, log: list[Step], budget: Budget) -> type[RuleBase
             self.bots: dict[str, str] = {}  # oracle bot id -> target bot id
             self.keys: list[str] = []
             self.sent: dict[str, list[Any]] = {name: [] for name in CONFIG_FIELDS}
+            # Oracle bots whose meeting_url and join_at are the model's guess: a bot that events
+            # with different links or times share (Recall does not say whose wins).
+            self.guessed: set[str] = set()
             self.live = budget.spend(len(MODEL_EVENTS))
             for kind in MODEL_EVENTS if self.live else ():
                 body = ctx.event(kind)
@@ -159,7 +166,19 @@ def make_machine(ctx: Context, log: list[Step], budget: Budget) -> type[RuleBase
             response = ctx.schedule(self.events[event], body)
             shown = full_key if len(full_key) < 80 else f"{full_key[:60]}…({len(full_key)} chars)"
             self._log(f"schedule {self._label(event)} key {shown!r} bot_config {config}", response)
-            self._compare_event(response, self.oracle.schedule(self.events[event], body))
+            expected = self.oracle.schedule(self.events[event], body)
+            self._track_sharing(self.events[event])
+            self._compare_event(response, expected)
+
+        def _track_sharing(self, event_id: str) -> None:
+            entries = self.oracle.events[event_id].bots
+            bot = self.oracle.bots.get(entries[0].bot_id) if entries else None
+            if bot is None:
+                return
+            if len(bot.events) > 1:
+                self.guessed.add(bot.id)
+            else:  # an unshared bot's link and time come from this request, as documented
+                self.guessed.discard(bot.id)
 
         @rule(event=st.integers(0, len(MODEL_EVENTS) - 1))
         def unschedule(self, event: int) -> None:
@@ -216,7 +235,7 @@ def make_machine(ctx: Context, log: list[Step], budget: Budget) -> type[RuleBase
                         "bots[].deduplication_key differs from the model's", model, item
                     )
                 for name in ("meeting_url",):
-                    if item.get(name) != model[name]:
+                    if model["bot_id"] not in self.guessed and item.get(name) != model[name]:
                         raise self._mismatch(f"bots[].{name} differs from the model's", model, item)
                 self._same_bot(model["bot_id"], item.get("bot_id"))
 
@@ -248,7 +267,11 @@ def make_machine(ctx: Context, log: list[Step], budget: Budget) -> type[RuleBase
             if not expected.ok or not isinstance(body, dict):
                 return
             bot = self.oracle.bots[oracle_id]
-            if parse_timestamp(body.get("join_at")) != bot.join_at:
+            if oracle_id in self.guessed:
+                return
+            # A join_at given in bot_config may or may not win over the event's start time
+            # (Recall's docs disagree): the model's answer is a guess, so it is not compared.
+            if "join_at" not in bot.config and parse_timestamp(body.get("join_at")) != bot.join_at:
                 raise self._mismatch(
                     "the bot's join_at differs", expected.body["join_at"], body.get("join_at")
                 )
@@ -263,7 +286,7 @@ def make_machine(ctx: Context, log: list[Step], budget: Budget) -> type[RuleBase
         def _latest_config(self, config: dict[str, Any], body: dict[str, Any]) -> None:
             """The bot shows the latest bot_config: given fields as sent, dropped ones gone."""
             for name in ("bot_name", "metadata"):
-                if name in config and body.get(name) != config[name]:
+                if name in config and _trimmed(body.get(name)) != _trimmed(config[name]):
                     message = f"the bot's {name} is not the latest config's"
                     raise self._mismatch(message, config[name], body.get(name))
             for name in CONFIG_FIELDS:
@@ -277,6 +300,15 @@ def make_machine(ctx: Context, log: list[Step], budget: Budget) -> type[RuleBase
     return ScheduleMachine
 
 
+def _trimmed(value: Any) -> Any:
+    """Strings as Django REST Framework stores them (trimmed), also inside objects."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, dict):
+        return {key: _trimmed(item) for key, item in value.items()}
+    return value
+
+
 @check("stateful", "model-agreement", rule="stateful.model")
 def model_agreement(ctx: Context) -> None:
     """Random schedule/unschedule/read sequences give the answers the model gives."""
@@ -288,7 +320,8 @@ def model_agreement(ctx: Context) -> None:
         max_examples=max(5, ctx.options.max_examples),
         stateful_step_count=STEPS,
         deadline=None,
-        database=None,
+        database=None,  # no example database: the same seed gives the same run
+        report_multiple_bugs=False,  # one smallest failure, never an ExceptionGroup
         suppress_health_check=list(HealthCheck),
         # No "explain" phase: it replays the shrunk failure hundreds of times to annotate it,
         # and calbot reports the sequence itself.

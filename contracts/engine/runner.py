@@ -13,6 +13,7 @@ from calbot.contracts.engine.registry import REGISTRY, CheckSpec, Context, NoSta
 from calbot.contracts.engine.state_setup import StateSetup
 from calbot.contracts.engine.target import Target, TargetError
 from calbot.contracts.results import CheckResult, RunResult, Status, level_status, new_run
+from calbot.contracts.rules import findings_level, source_of
 
 # Run order: cheap, state-light contracts first; the rate-limit burst last, so that the
 # budget it spends does not slow the others down.
@@ -87,8 +88,11 @@ def run_check(
     finally:
         ctx.cleanup()
     result.findings = ctx.findings
+    for finding in ctx.findings:
+        finding.source = finding.source or source_of(finding.rule)
     if ctx.findings and result.status in (Status.PASSED, Status.SKIPPED):
-        result.status = level_status(spec.level)
+        rules = (finding.rule for finding in ctx.findings)
+        result.status = level_status(findings_level(rules, spec.level))
     result.duration = round(time.perf_counter() - clock, 3)
     return result
 

@@ -138,8 +138,6 @@ def _metadata_value(value: object, kind: type) -> bool:
         ("metadata array", lambda v: isinstance(v, dict) and isinstance(v["metadata"], list)),
         ("metadata string", lambda v: isinstance(v, dict) and isinstance(v["metadata"], str)),
         ("metadata number", lambda v: isinstance(v, dict) and type(v["metadata"]) is int),
-        ("metadata value integer", lambda v: _metadata_value(v, int)),
-        ("metadata value float", lambda v: _metadata_value(v, float)),
         ("metadata value boolean", lambda v: _metadata_value(v, bool)),
         ("metadata value list", lambda v: _metadata_value(v, list)),
         ("metadata value object", lambda v: _metadata_value(v, dict)),

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, find, given, settings
 
 from calbot.generators import invalid_schedule_requests, schedule_requests
+from calbot.spec.evidence import documented_violations
 
 FAST = settings(
     max_examples=50,
@@ -47,6 +48,19 @@ def test_invalid_bodies_violate_the_schema(
     assert errors, f"{reason}: {body!r:.200} passed the schema"
     assert reason
     json.dumps(body, allow_nan=False)  # every invalid body can still be sent as JSON
+
+
+@FAST
+@given(pair=invalid_schedule_requests(NOW))
+def test_invalid_bodies_break_a_documented_constraint_every_way(pair: tuple[object, str]) -> None:
+    body, reason = pair
+    assert documented_violations(body), f"{reason}: {body!r:.120} may be accepted"
+
+
+@FAST
+@given(body=schedule_requests(NOW))
+def test_valid_bodies_break_no_documented_constraint(body: dict[str, Any]) -> None:
+    assert documented_violations(body) == []
 
 
 def test_valid_bodies_shrink_to_the_smallest_request() -> None:

@@ -357,9 +357,6 @@ def test_mismatches_wrong_ids() -> None:
 
 
 def test_mismatches_missing_fields() -> None:
-    assert mismatches({"platform": "goto_meeting"}, "https://meet.goto.com/680504437") == [
-        "meeting_id: missing, expected '680504437' (from the URL)"
-    ]
     assert mismatches({"platform": "microsoft_teams"}, TEAMS_ENCODED_URL) == [
         f"thread_id: missing, expected {TEAMS_THREAD!r} (from the URL)",
         "message_id: missing, expected '0' (from the URL)",
@@ -385,3 +382,43 @@ def test_mismatches_not_a_dict(obj: object, kind: str) -> None:
 def test_mismatches_unparseable_url_checks_nothing(url: str) -> None:
     assert mismatches(None, url) == []
     assert mismatches({"platform": "zoom", "meeting_id": "1"}, url) == []
+
+
+# --- evidence: what Recall's published patterns determine ------------------------------------
+
+GOTO_APP = "https://app.goto.com/meeting/680504437"
+GOTO_OWN = ["https://meet.goto.com/680504437", "https://global.gotomeeting.com/join/680504437"]
+
+
+@pytest.mark.parametrize("url", GOTO_OWN)
+def test_goto_forms_no_published_pattern_covers_accept_any_answer(url: str) -> None:
+    assert parse_meeting_url(url) == {"meeting_id": "680504437", "platform": "goto_meeting"}
+    assert meeting_urls.documented_capture(url) is None
+    assert not meeting_urls.is_documented_form(url)
+    for answer in (None, {"platform": "goto_meeting"}, {"platform": "zoom"}, "x"):
+        assert mismatches(answer, url) == []
+
+
+def test_the_published_goto_form_determines_the_platform_only() -> None:
+    assert meeting_urls.documented_capture(GOTO_APP) == {"platform": "goto_meeting"}
+    assert mismatches({"platform": "goto_meeting"}, GOTO_APP) == []
+    assert mismatches({"platform": "goto_meeting", "meeting_id": "1"}, GOTO_APP) == []
+    assert mismatches({"platform": "zoom"}, GOTO_APP) == [
+        "platform: expected 'goto_meeting' (from the URL), got 'zoom'"
+    ]
+    assert mismatches(None, GOTO_APP) == [
+        "meeting_url: expected an object for a goto_meeting URL, got null"
+    ]
+
+
+def test_every_other_example_form_is_documented_and_fully_determined() -> None:
+    for platform, urls in meeting_urls.example_urls().items():
+        for url in urls:
+            if platform != "goto_meeting":
+                assert meeting_urls.documented_capture(url) == parse_meeting_url(url), url
+    assert meeting_urls.is_documented_form(meeting_urls.example_urls()["goto_meeting"][0])
+
+
+@pytest.mark.parametrize("value", [None, 5, "", "not a link"])
+def test_non_links_are_not_documented_forms(value: object) -> None:
+    assert not meeting_urls.is_documented_form(value)
