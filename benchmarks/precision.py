@@ -3,9 +3,10 @@
 The default suite (in-process ASGI, the built-in server's fast budget, as the tests run it)
 against each server of the correct family (tests/correct/family.py) at N seeds, and against each
 mutant (tests/mutants/catalogue.py) once. A false alarm is a run of a correct server whose exit
-code is not 0; the rules that failed it are named. A mutant is caught when the run exits 1 with
-the mutant's rule among the failed ones. Seeds come from `--base-seed` (random unless given,
-always printed), so any run can be repeated exactly.
+code is not 0; the rules that failed it are named (and runs with warnings are counted apart). A
+mutant is caught when the run exits 1 with the mutant's rule among the failed ones (for a mutant
+that breaks only an inferred, SHOULD rule: exits 0 naming the rule as a warning). Seeds come
+from `--base-seed` (random unless given, always printed), so any run can be repeated exactly.
 
     .venv/bin/python benchmarks/precision.py [--seeds 50] [--base-seed S] [--jobs 1]
         [--examples 25] [--variant NAME ...] [--no-mutants]
@@ -26,30 +27,33 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests package
 
 from calbot.conformance import BUILTIN_BUDGET, Conformance, run_conformance
-from calbot.contracts.results import RunResult, Status
+from calbot.contracts.results import Level, RunResult, Status
 from calbot.spec.states import STATES_PATH
 from tests.correct.family import VARIANTS, VARIANTS_BY_NAME
-from tests.mutants.catalogue import MUTANTS
+from tests.mutants.catalogue import MUTANTS, Mutant
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one run showed: its exit code, failed rules and any check that errored."""
+    """What one run showed: its exit code, the rules failed and warned, checks that errored."""
 
     name: str
     seed: int
     exit_code: int
     failed: tuple[str, ...]
+    warned: tuple[str, ...]
     errored: tuple[str, ...]
     seconds: float
 
 
+def _rules(result: RunResult, status: Status) -> tuple[str, ...]:
+    return tuple(sorted({f.rule for c in result.checks if c.status is status for f in c.findings}))
+
+
 def _outcome(name: str, seed: int, result: RunResult, seconds: float) -> Outcome:
-    failed = sorted(
-        {f.rule for c in result.checks if c.status is Status.FAILED for f in c.findings}
-    )
-    errored = sorted(c.id for c in result.checks if c.status is Status.ERROR)
-    return Outcome(name, seed, result.exit_code, tuple(failed), tuple(errored), seconds)
+    failed, warned = _rules(result, Status.FAILED), _rules(result, Status.WARNING)
+    errored = tuple(sorted(c.id for c in result.checks if c.status is Status.ERROR))
+    return Outcome(name, seed, result.exit_code, failed, warned, errored, seconds)
 
 
 def run_variant(name: str, seed: int, examples: int) -> Outcome:
@@ -98,41 +102,57 @@ def _map(
     print(file=sys.stderr)
 
 
+def _named(rules: Iterable[str]) -> str:
+    counts = Counter(rules)
+    return ", ".join(f"{rule} ×{count}" for rule, count in counts.most_common()) or "-"
+
+
 def variants_table(names: list[str], seeds: list[int], examples: int, jobs: int) -> int:
     calls: list[tuple[object, ...]] = [(name, seed, examples) for name in names for seed in seeds]
     by_name: dict[str, list[Outcome]] = {name: [] for name in names}
     for outcome in _map(jobs, run_variant, calls):
         by_name[outcome.name].append(outcome)
-    print(
-        f"{'correct server':<38} {'false alarms':>12} {'runs':>5} {'s/run':>6}  rules that failed"
-    )
-    alarms = 0
+    header = f"{'correct server':<38} {'false alarms':>12} {'runs':>5} {'warned':>6} {'s/run':>6}"
+    print(f"{header}  rules failed (or warned)")
+    alarms = warned = 0
     for name, outcomes in by_name.items():
         bad = [o for o in outcomes if o.exit_code != 0]
-        alarms += len(bad)
-        rules = Counter(rule for o in bad for rule in (*o.failed, *o.errored))
-        named = ", ".join(f"{rule} ×{count}" for rule, count in rules.most_common()) or "-"
+        noisy = [o for o in outcomes if o.warned]
+        alarms, warned = alarms + len(bad), warned + len(noisy)
+        named = _named(rule for o in bad for rule in (*o.failed, *o.errored))
+        if noisy:
+            named += f" (warned: {_named(rule for o in noisy for rule in o.warned)})"
         seconds = sum(o.seconds for o in outcomes) / max(len(outcomes), 1)
-        print(f"{name:<38} {len(bad):>12} {len(outcomes):>5} {seconds:>6.1f}  {named}")
+        counts = f"{len(bad):>12} {len(outcomes):>5} {len(noisy):>6} {seconds:>6.1f}"
+        print(f"{name:<38} {counts}  {named}")
         for o in bad[:3]:
             print(f"{'':<38}   seed {o.seed}: exit {o.exit_code}, failed {', '.join(o.failed)}")
-    total = len(calls)
-    print(f"{'all correct servers':<38} {alarms:>12} {total:>5}")
+    print(f"{'all correct servers':<38} {alarms:>12} {len(calls):>5} {warned:>6}")
     return alarms
+
+
+def caught(mutant: Mutant, outcome: Outcome) -> bool:
+    """A MUST mutant fails the run naming its rule; a SHOULD one is named as a warning only."""
+    if mutant.level is Level.MUST:
+        return outcome.exit_code == 1 and mutant.rule in outcome.failed
+    return outcome.exit_code == 0 and mutant.rule in outcome.warned and not outcome.failed
 
 
 def mutants_table(seed: int, examples: int, jobs: int) -> int:
     calls: list[tuple[object, ...]] = [(index, seed, examples) for index in range(len(MUTANTS))]
     outcomes = list(_map(jobs, run_mutant, calls))
     print(f"\n{'mutant (seed ' + str(seed) + ')':<32} {'caught':>6}  {'rule expected':<26} found")
-    caught = 0
+    hits = 0
     for mutant, outcome in zip(MUTANTS, outcomes, strict=True):
-        hit = outcome.exit_code == 1 and mutant.rule in outcome.failed
-        caught += hit
-        found = ", ".join(outcome.failed) or f"nothing (exit {outcome.exit_code})"
-        print(f"{mutant.name:<32} {'yes' if hit else 'NO':>6}  {mutant.rule:<26} {found}")
-    print(f"{'mutants caught':<32} {caught:>3} / {len(MUTANTS)}")
-    return len(MUTANTS) - caught
+        hit = caught(mutant, outcome)
+        hits += hit
+        found = ", ".join(outcome.failed) or f"no failure (exit {outcome.exit_code})"
+        if outcome.warned:
+            found += f"; warned: {', '.join(outcome.warned)}"
+        expected = mutant.rule + (" (SHOULD)" if mutant.level is Level.SHOULD else "")
+        print(f"{mutant.name:<32} {'yes' if hit else 'NO':>6}  {expected:<26} {found}")
+    print(f"{'mutants caught':<32} {hits:>3} / {len(MUTANTS)}")
+    return len(MUTANTS) - hits
 
 
 def main() -> None:
