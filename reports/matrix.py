@@ -24,6 +24,8 @@ class MatrixRow:
     level: Level
     text: str
     counts: dict[Status, int] = field(default_factory=lambda: dict.fromkeys(Status, 0))
+    evidence: str = ""  # documented, inferred or own (calbot's guess, never checked)
+    source: str = ""
 
     @property
     def worst(self) -> str:
@@ -46,7 +48,12 @@ def catalogue(kind: str) -> tuple[Rule, ...]:
 
 
 def rule_matrix(checks: Sequence[CheckResult], rules: Sequence[Rule] = RULES) -> list[MatrixArea]:
-    rows = {rule.id: MatrixRow(rule.id, rule.level, rule.text) for rule in rules}
+    rows = {
+        rule.id: MatrixRow(
+            rule.id, rule.level, rule.text, evidence=rule.evidence.value, source=rule.source
+        )
+        for rule in rules
+    }
     areas: dict[str, list[MatrixRow]] = {}
     for rule in rules:
         areas.setdefault(rule.area, []).append(rows[rule.id])

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import httpx
+
 from calbot.contracts.domain.timestamps import format_timestamp, parse_timestamp
 from calbot.contracts.engine.registry import Context, check
-from calbot.contracts.engine.steps import only_bot_id, read_bot, schedule_ok
+from calbot.contracts.engine.steps import only_bot_id, schedule_ok
 from calbot.spec.meeting_urls import mismatches
 
 # A form Recall's published Zoom pattern covers (zoom.us/j/<id> with pwd), so the Bot's object
@@ -17,7 +19,8 @@ OVERRIDE_URL = "https://us02web.zoom.us/j/84315220467?pwd=calbotPwd1"
 
 def _scheduled_bot(
     ctx: Context, config: dict[str, Any]
-) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]] | None:
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], httpx.Response] | None:
+    """The event, the schedule answer, the bot and the response that read it (or None)."""
     event = ctx.event()
     body = schedule_ok(
         ctx,
@@ -28,25 +31,44 @@ def _scheduled_bot(
     if body is None:
         return None
     bot_id = only_bot_id(ctx, body, "schedule")
-    bot = read_bot(ctx, bot_id, "read the bot") if bot_id else None
-    return (event, body, bot) if bot is not None else None
+    if bot_id is None:
+        return None
+    response = ctx.get_bot(bot_id)
+    if not ctx.expect_status(response, 200, "read the bot"):
+        return None
+    bot = ctx.json_object(response, "read the bot")
+    return (event, body, bot, response) if bot is not None else None
 
 
-def _same_time(ctx: Context, what: str, expected: str, actual: object) -> None:
+def _same_time(
+    ctx: Context, what: str, expected: str, actual: object, response: httpx.Response
+) -> None:
     want, got = parse_timestamp(expected), parse_timestamp(actual)
     if want is None or got != want:
-        ctx.fail(f"{what} is not {expected}", expected=expected, actual=actual, signature=what)
+        ctx.fail(
+            f"{what} is not {expected}",
+            expected=expected,
+            actual=actual,
+            response=response,
+            signature=what,
+        )
 
 
-def _same_url(
-    ctx: Context, what: str, url: str, bot: dict[str, Any], entry: dict[str, Any]
+def _same_url(  # noqa: PLR0917
+    ctx: Context,
+    what: str,
+    url: str,
+    bot: dict[str, Any],
+    entry: dict[str, Any],
+    response: httpx.Response,
 ) -> None:
     problems = mismatches(bot.get("meeting_url"), url)
     if problems:
         ctx.fail(
             f"{what}: the bot's meeting_url object does not match {url}",
-            expected=f"the object parsed from {url}",
-            actual={"meeting_url": bot.get("meeting_url"), "problems": problems},
+            expected=f"the object Recall's published pattern gives for {url}",
+            actual={"sent": url, "meeting_url": bot.get("meeting_url"), "problems": problems},
+            response=response,
             signature=f"{what}: meeting_url object",
         )
     if entry.get("meeting_url") != url:
@@ -64,15 +86,17 @@ def from_the_event(ctx: Context) -> None:
     scheduled = _scheduled_bot(ctx, {})
     if scheduled is None:
         return
-    event, body, bot = scheduled
+    event, body, bot, response = scheduled
     _same_time(
         ctx,
         "the bot's join_at (default: the event's start_time)",
         event["start_time"],
         bot.get("join_at"),
+        response,
     )
     if isinstance(event.get("meeting_url"), str):
-        _same_url(ctx, "default meeting URL", event["meeting_url"], bot, body["bots"][0])
+        url = event["meeting_url"]
+        _same_url(ctx, "default meeting URL", url, bot, body["bots"][0], response)
 
 
 @check("defaults", "bot-config-meeting-url-wins", rule="defaults.from-event")
@@ -81,8 +105,8 @@ def bot_config_meeting_url_wins(ctx: Context) -> None:
     scheduled = _scheduled_bot(ctx, {"meeting_url": OVERRIDE_URL})
     if scheduled is None:
         return
-    _event, body, bot = scheduled
-    _same_url(ctx, "bot_config.meeting_url", OVERRIDE_URL, bot, body["bots"][0])
+    _event, body, bot, response = scheduled
+    _same_url(ctx, "bot_config.meeting_url", OVERRIDE_URL, bot, body["bots"][0], response)
 
 
 @check("defaults", "bot-config-join-at-wins", rule="defaults.join-at-override")
@@ -92,5 +116,6 @@ def bot_config_join_at_wins(ctx: Context) -> None:
     scheduled = _scheduled_bot(ctx, {"join_at": join_at})
     if scheduled is None:
         return
-    _event, _body, bot = scheduled
-    _same_time(ctx, "the bot's join_at (given in bot_config)", join_at, bot.get("join_at"))
+    _event, _body, bot, response = scheduled
+    what = "the bot's join_at (given in bot_config)"
+    _same_time(ctx, what, join_at, bot.get("join_at"), response)

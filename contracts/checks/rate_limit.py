@@ -193,7 +193,7 @@ def retry_after(ctx: Context) -> None:
         )
 
 
-@check("rate_limit", "throttled-changes-nothing", rule="rate-limit.throttle")
+@check("rate_limit", "throttled-changes-nothing", rule="rate-limit.no-effect")
 def throttled_changes_nothing(ctx: Context) -> None:
     """A throttled schedule leaves the event's bot and its config as they were."""
     burst = _burst(ctx)

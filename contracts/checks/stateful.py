@@ -301,11 +301,12 @@ def make_machine(ctx: Context, log: list[Step], budget: Budget) -> type[RuleBase
 
 
 def _trimmed(value: Any) -> Any:
-    """Strings as Django REST Framework stores them (trimmed), also inside objects."""
+    """Strings as Django REST Framework stores them (trimmed), also inside objects, where a
+    null value reads as "not given" (a server may keep or drop it)."""
     if isinstance(value, str):
         return value.strip()
     if isinstance(value, dict):
-        return {key: _trimmed(item) for key, item in value.items()}
+        return {key: _trimmed(item) for key, item in value.items() if item is not None}
     return value
 
 

@@ -31,7 +31,7 @@ from calbot.contracts.results import (
     level_status,
     new_run,
 )
-from calbot.contracts.rules import CLIENT_RULES, CLIENT_RULES_BY_ID
+from calbot.contracts.rules import CLIENT_RULES, CLIENT_RULES_BY_ID, source_of
 from calbot.spec.throttles import RateLimit, parse_retry_after
 
 DEFAULT_TIGHT_LOOP = RateLimit(5, 1.0)
@@ -119,6 +119,8 @@ def check_ledger(
         elif findings:
             result.status = level_status(rule.level)
             result.findings = findings
+            for finding in findings:
+                finding.source = finding.source or source_of(finding.rule)
         results.append(result)
     return results
 

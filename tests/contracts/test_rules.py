@@ -70,3 +70,22 @@ def test_findings_of_should_rules_only_make_a_must_check_warn() -> None:
     assert findings_level(["errors.bodies", "dedup.shared-bot"], Level.SHOULD) is Level.MUST
     assert findings_level([], Level.MUST) is Level.MUST
     assert findings_level(["unknown"], Level.MUST) is Level.MUST
+
+
+def test_findings_of_a_run_carry_their_rules_sources() -> None:
+    from calbot.conformance import Conformance, run_conformance
+    from calbot.server import Request, Response, ServerConfig, create_app
+    from calbot.server.messages import Handler
+
+    def plain_404(request: Request, following: Handler) -> Response:
+        response = following(request)
+        return Response(404, {"error": "missing"}) if response.status == 404 else response
+
+    app = create_app(ServerConfig(hooks=(plain_404,)))
+    result = run_conformance(
+        Conformance(app=app, state_url="/_calbot/states", seed=1, contracts=["errors"])
+    )
+    findings = result.findings()
+    assert findings
+    assert all(f.source == source_of(f.rule) and f.source for f in findings)
+    assert result.exit_code == 0  # errors.bodies is inferred: a warning

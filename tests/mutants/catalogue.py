@@ -294,3 +294,52 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant("no-authentication", "errors.auth", run_options={"api_key": API_KEY}),
 )
+
+
+# --- not failures: servers that use the latitude Recall's docs leave -------------------------
+
+
+def _drf_string(value: object) -> object:
+    """What Django REST Framework's CharField makes of a value: numbers as strings, trimmed."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    return value.strip() if isinstance(value, str) else value
+
+
+class DrfLenient(Workspace):
+    """Reads the body as DRF does: numbers for strings, trimmed keys, null as "not given",
+    any string as a meeting_url (an unknown link gets a null object on the Bot)."""
+
+    def schedule(self, event_id: str, body: object) -> Outcome:
+        if isinstance(body, dict):
+            body = {**body}
+            if "deduplication_key" in body:
+                body["deduplication_key"] = _drf_string(body["deduplication_key"])
+            config = body.get("bot_config")
+            if isinstance(config, dict):
+                body["bot_config"] = _drf_config(config)
+        return super().schedule(event_id, body)
+
+    def bot_json(self, bot: Bot) -> Json:
+        answer = super().bot_json(bot)
+        if parse_meeting_url(bot.meeting_url) is None:
+            answer["meeting_url"] = None
+        return answer
+
+
+def _drf_config(config: Json) -> Json:
+    config = {key: value for key, value in config.items() if value is not None}
+    for name in ("bot_name", "meeting_url", "join_at"):
+        if name in config:
+            config[name] = _drf_string(config[name])
+    if isinstance(config.get("metadata"), dict):
+        config["metadata"] = {k: _drf_string(v) for k, v in config["metadata"].items()}
+    url = config.get("meeting_url")
+    if isinstance(url, str) and parse_meeting_url(url) is None:
+        del config["meeting_url"]  # kept out of the model's link check; the event's link joins
+    return config
+
+
+LENIENT: tuple[Mutant, ...] = (Mutant("drf-lenient", "", workspace=DrfLenient),)
+"""Servers that differ from the reference server only where Recall's docs leave latitude: the
+default run must call them conformant (the full family is in tests/correct/)."""

@@ -11,7 +11,7 @@ from calbot.conformance import BUILTIN_BUDGET, Conformance, run_conformance
 from calbot.contracts.results import Level, RunResult, Status
 from calbot.server import Handler, Request, Response, ServerConfig, create_app, running
 
-from .catalogue import API_KEY, MUTANTS, Mutant
+from .catalogue import API_KEY, LENIENT, MUTANTS, Mutant
 
 SEED = 20261125
 
@@ -121,3 +121,37 @@ def test_a_should_level_break_is_a_warning_and_fails_only_under_strict() -> None
     assert result.exit_code == 0
     strict = run_conformance(Conformance(**options, strict=True))  # type: ignore[arg-type]
     assert strict.exit_code == 1
+
+
+def _outcome(result: RunResult) -> list[tuple[str, str, tuple[str, ...]]]:
+    return sorted(
+        (check.id, check.status.value, tuple(sorted(f.signature for f in check.findings)))
+        for check in result.checks
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "contract"),
+    [("non-string-metadata-accepted", "schema"), ("override-merges", "stateful")],
+)
+def test_the_same_seed_gives_the_same_verdict_and_findings_twice(name: str, contract: str) -> None:
+    mutant = next(m for m in MUTANTS if m.name == name)
+    where = dict(app=mutant.app(), state_url="/_calbot/states", contracts=[contract])
+    runs = [run_against(mutant, **where, max_examples=10) for _ in range(2)]
+    assert runs[0].exit_code == runs[1].exit_code == 1, describe(runs[0])
+    assert _outcome(runs[0]) == _outcome(runs[1])
+
+
+@pytest.mark.parametrize("seed", [SEED, 7])
+@pytest.mark.parametrize("server", LENIENT, ids=[m.name for m in LENIENT])
+def test_leniency_recall_allows_is_not_a_failure(server: Mutant, seed: int) -> None:
+    options = Conformance(
+        app=server.app(),
+        state_url="/_calbot/states",
+        seed=seed,
+        rate_limit=BUILTIN_BUDGET,
+        contracts=["schema", "stateful"],
+    )
+    result = run_conformance(options)
+    assert result.exit_code == 0, describe(result)
+    assert not [c for c in result.checks if c.status is Status.WARNING], describe(result)

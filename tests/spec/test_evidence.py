@@ -89,7 +89,7 @@ def test_every_documented_constraint_in_the_fragment_cites_recall() -> None:
         if mark.get("documented"):
             assert mark["sources"], mark
             assert all(s.startswith("https://docs.recall.ai/") for s in mark["sources"]), mark
-        if mark.get("own"):
+        if mark.get("own") or mark.get("inferred"):
             assert mark.get("why"), mark
 
 
