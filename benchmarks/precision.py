@@ -141,7 +141,7 @@ def caught(mutant: Mutant, outcome: Outcome) -> bool:
 def mutants_table(seed: int, examples: int, jobs: int) -> int:
     calls: list[tuple[object, ...]] = [(index, seed, examples) for index in range(len(MUTANTS))]
     outcomes = list(_map(jobs, run_mutant, calls))
-    print(f"\n{'mutant (seed ' + str(seed) + ')':<32} {'caught':>6}  {'rule expected':<26} found")
+    print(f"\n{'mutant (seed ' + str(seed) + ')':<32} {'caught':>6}  {'rule expected':<34} found")
     hits = 0
     for mutant, outcome in zip(MUTANTS, outcomes, strict=True):
         hit = caught(mutant, outcome)
@@ -150,7 +150,7 @@ def mutants_table(seed: int, examples: int, jobs: int) -> int:
         if outcome.warned:
             found += f"; warned: {', '.join(outcome.warned)}"
         expected = mutant.rule + (" (SHOULD)" if mutant.level is Level.SHOULD else "")
-        print(f"{mutant.name:<32} {'yes' if hit else 'NO':>6}  {expected:<26} {found}")
+        print(f"{mutant.name:<32} {'yes' if hit else 'NO':>6}  {expected:<34} {found}")
     print(f"{'mutants caught':<32} {hits:>3} / {len(MUTANTS)}")
     return len(MUTANTS) - hits
 
