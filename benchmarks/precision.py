@@ -127,6 +127,8 @@ def variants_table(names: list[str], seeds: list[int], examples: int, jobs: int)
         print(f"{name:<38} {counts}  {named}")
         for o in bad[:3]:
             print(f"{'':<38}   seed {o.seed}: exit {o.exit_code}, failed {', '.join(o.failed)}")
+        for o in [o for o in noisy if o.exit_code == 0][:3]:
+            print(f"{'':<38}   seed {o.seed}: warned {', '.join(o.warned)}")
     print(f"{'all correct servers':<38} {alarms:>12} {len(calls):>5} {warned:>6}")
     return alarms
 
