@@ -73,7 +73,7 @@ def _bot_url_validator() -> Any:
 
 @check("meeting_url", "object-on-the-bot", rule="meeting_url.bot-object")
 def object_on_the_bot(ctx: Context) -> None:
-    """For each platform, the Bot's meeting_url is that platform's object, matching the URL."""
+    """For each platform's published link forms, the Bot's meeting_url is its object, matching."""
     validator = _bot_url_validator()
     event = ctx.event()
     for platform, url in _url_cases():
@@ -101,7 +101,7 @@ def object_on_the_bot(ctx: Context) -> None:
                 expected=f"a {platform} meeting_url object (https://docs.recall.ai/docs/meeting-urls)",
                 actual={"sent": url, "meeting_url": value, "problems": shape_errors[:3]},
                 response=response,
-                signature=f"bot meeting_url shape {type(value).__name__}",
+                signature=f"bot meeting_url shape {platform} {type(value).__name__}",
             )
             continue
         problems = mismatches(value, url)

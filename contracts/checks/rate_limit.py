@@ -175,6 +175,7 @@ def at_the_budget(ctx: Context) -> None:
             actual=f"{admitted} admitted",
             response=throttled,
             signature="throttled late",
+            rule="rate-limit.not-late",
         )
 
 

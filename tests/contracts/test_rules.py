@@ -89,3 +89,26 @@ def test_findings_of_a_run_carry_their_rules_sources() -> None:
     assert findings
     assert all(f.source == source_of(f.rule) and f.source for f in findings)
     assert result.exit_code == 0  # errors.bodies is inferred: a warning
+
+
+def _readme_rows() -> list[str]:
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    return [
+        line for line in readme.read_text(encoding="utf-8").splitlines() if line.startswith("|")
+    ]
+
+
+def test_the_readme_tables_name_every_rule_with_its_level_and_must_sources() -> None:
+    rows = _readme_rows()
+    for rule in EVERY_RULE:
+        cited = [row for row in rows if f"`{rule.id}`" in row]
+        assert cited, f"{rule.id} is not in the README's tables"
+        if rule.evidence is Evidence.OWN:
+            assert all("own" in row for row in cited), rule.id
+            continue
+        level = rule.level.value.upper()
+        assert any(row.rstrip().endswith(f"| {level} |") for row in cited), rule.id
+        if rule.level is Level.MUST:
+            assert all("https://docs.recall.ai/" in row for row in cited), rule.id
