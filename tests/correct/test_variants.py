@@ -1,0 +1,258 @@
+"""Each correct variant really takes its liberty, and is the reference server everywhere else.
+
+Fast: requests go straight to the server core, no HTTP and no conformance run.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from calbot.contracts.domain.model import ENDED_BODY, INVALID_DATA_MESSAGE
+from calbot.server import Request, Response
+from calbot.spec.meeting_urls import example_urls
+from calbot.spec.states import DEFAULT_MEETING_URL, STATES_PATH
+from calbot.spec.throttles import RateLimit, parse_retry_after
+
+from .answers import EXTRA, REWORDED_MESSAGE, UNSUPPORTED
+from .drf import char_field, drf_body
+from .family import VARIANTS, VARIANTS_BY_NAME, Variant
+from .published import is_published_form
+
+UNPUBLISHED_GOTO = (
+    "https://meet.goto.com/680504437",
+    "https://global.gotomeeting.com/join/680504437",
+)
+PLAIN = {"deduplication_key": "k", "bot_config": {}}
+
+
+class Server:
+    """One variant's core, spoken to with JSON."""
+
+    def __init__(self, variant: Variant, budget: RateLimit | None = None) -> None:
+        app = variant.app() if budget is None else _with_budget(variant, budget).app()
+        self.core = app.core
+
+    def send(self, method: str, path: str, body: object = None) -> Response:
+        raw = b"" if body is None else json.dumps(body).encode()
+        return self.core.handle(Request(method, path, {}, raw))
+
+    def event(self, *, ended: bool = False, meeting_url: str | None = DEFAULT_MEETING_URL) -> str:
+        start = datetime.now(UTC) + timedelta(days=-2 if ended else 2)
+        params = {
+            "start_time": start.isoformat(),
+            "end_time": (start + timedelta(hours=1)).isoformat(),
+            "meeting_url": meeting_url,
+        }
+        response = self.setup(params)
+        assert response.status == 200, response.body
+        return str(response.body["id"])
+
+    def setup(self, params: dict[str, Any]) -> Response:
+        return self.send("POST", STATES_PATH, {"state": "a calendar event", "params": params})
+
+    def schedule(self, event_id: str, body: object) -> Response:
+        return self.send("POST", f"/api/v2/calendar-events/{event_id}/bot/", body)
+
+    def bot(self, event_body: dict[str, Any]) -> dict[str, Any]:
+        bot_id = event_body["bots"][0]["bot_id"]
+        response = self.send("GET", f"/api/v1/bot/{bot_id}/")
+        assert response.status == 200
+        return response.body
+
+
+def _with_budget(variant: Variant, budget: RateLimit) -> Variant:
+    return Variant(variant.name, variant.latitude, variant.workspace, variant.hooks, budget)
+
+
+def server(name: str) -> Server:
+    return Server(VARIANTS_BY_NAME[name])
+
+
+def test_every_variant_is_named_once_and_says_what_latitude_it_takes() -> None:
+    assert len(VARIANTS_BY_NAME) == len(VARIANTS)
+    assert all(variant.latitude for variant in VARIANTS)
+
+
+# --- the published-pattern predicate ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url", [url for urls in example_urls().values() for url in urls if url not in UNPUBLISHED_GOTO]
+)
+def test_every_form_recall_publishes_counts_as_published(url: str) -> None:
+    assert is_published_form(url)
+
+
+@pytest.mark.parametrize(
+    "url", [*UNPUBLISHED_GOTO, "https://example.com/meeting", "not a link", "", "zoom.us/j/"]
+)
+def test_other_forms_do_not(url: str) -> None:
+    assert not is_published_form(url)
+
+
+# --- DRF leniency ----------------------------------------------------------------------------
+
+
+def test_char_fields_coerce_numbers_and_trim_but_keep_other_types() -> None:
+    assert char_field(0.0) == "0.0"
+    assert char_field(12) == "12"
+    assert char_field("  key \n") == "key"
+    assert char_field(True) is True
+    assert char_field([1]) == [1]
+
+
+def test_the_drf_reading_drops_null_optionals_and_leaves_metadata_values_alone() -> None:
+    body = {
+        "deduplication_key": " k ",
+        "bot_config": {"bot_name": None, "join_at": None, "metadata": {"a": 1}, "meeting_url": 7},
+    }
+    assert drf_body(body) == {
+        "deduplication_key": "k",
+        "bot_config": {"metadata": {"a": 1}, "meeting_url": "7"},
+    }
+
+
+def test_the_lenient_server_accepts_what_drf_accepts() -> None:
+    lenient = server("drf-lenient")
+    event = lenient.event()
+    answer = lenient.schedule(event, {"deduplication_key": 42, "bot_config": {"bot_name": 0.0}})
+    assert answer.status == 200, answer.body
+    assert answer.body["bots"][0]["deduplication_key"] == "42"
+    assert lenient.bot(answer.body)["bot_name"] == "0.0"
+    nulls = {"bot_name": None, "meeting_url": None, "join_at": None, "metadata": None}
+    answer = lenient.schedule(event, {"deduplication_key": "  padded  ", "bot_config": nulls})
+    assert answer.status == 200, answer.body
+    assert answer.body["bots"][0] == {
+        **answer.body["bots"][0],
+        "deduplication_key": "padded",
+        "meeting_url": DEFAULT_MEETING_URL,
+    }
+
+
+def test_the_lenient_server_still_refuses_what_the_docs_forbid() -> None:
+    lenient = server("drf-lenient")
+    event = lenient.event()
+    refused: list[dict[str, object]] = [
+        {"bot_config": {}},
+        {"deduplication_key": "   ", "bot_config": {}},
+        {"deduplication_key": "k" * 2001, "bot_config": {}},
+        {"deduplication_key": "k", "bot_config": []},
+        {"deduplication_key": "k", "bot_config": {"metadata": {"a": 1}}},
+        {"deduplication_key": True, "bot_config": {}},
+        {"deduplication_key": " " + "k" * 2001, "bot_config": {}},
+    ]
+    for body in refused:
+        assert lenient.schedule(event, body).status == 400, body
+    ended = lenient.schedule(lenient.event(ended=True), PLAIN)
+    assert (ended.status, ended.body) == (400, ENDED_BODY)
+
+
+def test_two_keys_that_differ_only_in_surrounding_whitespace_share_a_bot() -> None:
+    lenient = server("drf-lenient")
+    first = lenient.schedule(lenient.event(), {"deduplication_key": "k", "bot_config": {}})
+    second = lenient.schedule(lenient.event(), {"deduplication_key": " k ", "bot_config": {}})
+    assert first.body["bots"][0]["bot_id"] == second.body["bots"][0]["bot_id"]
+
+
+# --- links -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["null-object-for-unknown-links", "all-at-once"])
+def test_unknown_links_get_a_null_object_and_published_ones_the_object(name: str) -> None:
+    variant = server(name)
+    event = variant.event()
+    for url, expect_object in [
+        (UNPUBLISHED_GOTO[0], False),
+        ("not a link", False),
+        ("https://app.goto.com/meeting/680504437", True),
+        ("https://zoom.us/j/84315220467?pwd=abc123", True),
+    ]:
+        body = {"deduplication_key": url, "bot_config": {"meeting_url": url}}
+        answer = variant.schedule(event, body)
+        assert answer.status == 200, (url, answer.body)
+        assert answer.body["bots"][0]["meeting_url"] == url
+        meeting_url = variant.bot(answer.body)["meeting_url"]
+        assert isinstance(meeting_url, dict) is expect_object, (url, meeting_url)
+
+
+def test_unknown_links_can_be_refused_while_published_ones_are_accepted() -> None:
+    strict = server("unknown-links-refused")
+    event = strict.event()
+    refused = strict.schedule(
+        event, {"deduplication_key": "k", "bot_config": {"meeting_url": UNPUBLISHED_GOTO[0]}}
+    )
+    assert refused.status == 400
+    assert refused.body["errors"] == {"bot_config": {"meeting_url": [refused_message(refused)]}}
+    published = {"meeting_url": "https://app.goto.com/meeting/1"}
+    assert strict.schedule(event, {"deduplication_key": "k", "bot_config": published}).status == 200
+
+
+def refused_message(response: Response) -> str:
+    return str(response.body["errors"]["bot_config"]["meeting_url"][0])
+
+
+@pytest.mark.parametrize("name", ["state-setup-refuses-unsyncable-links", "all-at-once"])
+def test_state_setup_refuses_events_calendar_sync_would_never_make(name: str) -> None:
+    variant = server(name)
+    params = {"start_time": "2030-01-01T10:00:00Z", "end_time": "2030-01-01T11:00:00Z"}
+    refused = variant.setup({**params, "meeting_url": UNPUBLISHED_GOTO[1]})
+    assert refused.status == 400
+    assert UNSUPPORTED in json.dumps(refused.body) or name == "all-at-once"
+    assert variant.setup({**params, "meeting_url": None}).status == 200
+    assert variant.setup({**params, "meeting_url": DEFAULT_MEETING_URL}).status == 200
+
+
+# --- answers ---------------------------------------------------------------------------------
+
+
+def test_undocumented_400s_are_reworded_and_rekeyed_but_the_ended_body_is_exact() -> None:
+    reworded = server("reworded-400s")
+    bad = {"deduplication_key": "k", "bot_config": {"metadata": {"a": 1}}}
+    answer = reworded.schedule(reworded.event(), bad)
+    assert answer.status == 400
+    assert answer.body["message"] == REWORDED_MESSAGE != INVALID_DATA_MESSAGE
+    assert answer.body["errors"] == {"bot_config.metadata.a": ["Invalid value."]}
+    assert set(answer.body) == {"code", "message", "errors"}
+    ended = reworded.schedule(reworded.event(ended=True), PLAIN)
+    assert (ended.status, ended.body) == (400, ENDED_BODY)
+
+
+def test_successful_answers_carry_extra_fields_everywhere() -> None:
+    extra = server("extra-fields")
+    answer = extra.schedule(extra.event(), {"deduplication_key": "k", "bot_config": {}})
+    assert answer.body.items() >= EXTRA.items()
+    assert answer.body["bots"][0].items() >= EXTRA.items()
+    bot = extra.bot(answer.body)
+    assert bot.items() >= EXTRA.items()
+    assert bot["meeting_url"].items() >= EXTRA.items()
+
+
+def _throttled(name: str) -> Response:
+    variant = Server(VARIANTS_BY_NAME[name], budget=RateLimit(2, 60.0))
+    event = variant.event()
+    answers = [variant.schedule(event, {"deduplication_key": "k", "bot_config": {}}) for _ in "abc"]
+    assert [a.status for a in answers] == [200, 200, 429]
+    return answers[-1]
+
+
+def test_retry_after_can_be_an_http_date() -> None:
+    value = _throttled("retry-after-http-date").header("retry-after")
+    assert value is not None and not value.isdigit()
+    assert email.utils.parsedate_to_datetime(value).tzinfo is not None
+    wait = parse_retry_after(value)
+    assert wait is not None and 55 <= wait <= 62
+
+
+def test_retry_after_can_ask_for_longer() -> None:
+    reference = Server(Variant("reference", "none"), budget=RateLimit(2, 60.0))
+    event = reference.event()
+    for _ in "abc":
+        throttled = reference.schedule(event, {"deduplication_key": "k", "bot_config": {}})
+    larger = _throttled("retry-after-larger").header("retry-after")
+    assert larger is not None and throttled.header("retry-after") is not None
+    assert int(larger) == int(str(throttled.header("retry-after"))) + 1
