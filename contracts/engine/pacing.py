@@ -32,11 +32,15 @@ class Pacer:
         self._lock = threading.Lock()
         self.waited = 0.0
 
-    def before_send(self, operation: Hashable) -> None:
-        """Wait, if needed, until one more request to `operation` fits in its budget."""
+    def before_send(self, operation: Hashable) -> float | None:
+        """Wait, if needed, until one more request to `operation` fits in its budget.
+
+        Returns the moment the request is counted at (None for an operation without a budget);
+        hand it to `answered` when the answer comes back.
+        """
         budget = self.budgets.get(operation)
         if budget is None:
-            return
+            return None
         with self._lock:
             sent = self._sent.setdefault(operation, deque())
             window = budget.period * SAFETY + SLACK_SECONDS
@@ -48,7 +52,25 @@ class Pacer:
                 self.waited += wait
                 self.sleep(wait)
                 sent.popleft()
-            sent.append(self.clock())
+            moment = self.clock()
+            sent.append(moment)
+            return moment
+
+    def answered(self, operation: Hashable, moment: float) -> None:
+        """The request counted at `moment` was answered now: count it from now on.
+
+        The server counted it somewhere between the send and the answer; counting from the
+        answer keeps calbot's window from ending before the server's does, however late the
+        server took the request in.
+        """
+        with self._lock:
+            sent = self._sent.get(operation)
+            if not sent:
+                return
+            for index in range(len(sent) - 1, -1, -1):
+                if sent[index] == moment:
+                    sent[index] = max(moment, self.clock())
+                    return
 
     def until_clear(self, operation: Hashable) -> float:
         """Seconds until none of our requests to `operation` is inside its budget's window."""

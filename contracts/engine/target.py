@@ -132,9 +132,10 @@ class Target:
             kwargs["content"] = content
         operation = self.operation_of(method, path)
         for attempt in range(MAX_THROTTLED_RETRIES + 1):
-            if paced and operation:
-                self.pacer.before_send(operation)
+            moment = self.pacer.before_send(operation) if paced and operation else None
             response = self._send_once(method, path, kwargs)
+            if moment is not None and operation:
+                self.pacer.answered(operation, moment)
             if response.status_code != 429 or not retry_throttled:
                 return response
             if attempt == MAX_THROTTLED_RETRIES:

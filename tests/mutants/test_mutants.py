@@ -132,7 +132,7 @@ def _outcome(result: RunResult) -> list[tuple[str, str, tuple[str, ...]]]:
 
 @pytest.mark.parametrize(
     ("name", "contract"),
-    [("non-string-metadata-accepted", "schema"), ("override-merges", "stateful")],
+    [("non-string-metadata-accepted", "schema"), ("ended-event-accepted", "stateful")],
 )
 def test_the_same_seed_gives_the_same_verdict_and_findings_twice(name: str, contract: str) -> None:
     mutant = next(m for m in MUTANTS if m.name == name)

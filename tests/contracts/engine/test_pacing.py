@@ -57,3 +57,14 @@ def test_until_clear_and_recent() -> None:
     assert pacer.until_clear("op") == pytest.approx(10.0 * SAFETY + SLACK_SECONDS)
     pacer.forget("op")
     assert pacer.recent("op", 10) == 0
+
+
+def test_a_request_counts_from_its_answer() -> None:
+    """A server that took the request in late counts it late: so does calbot's window."""
+    pacer, time = make(limit=5, period=10.0)
+    moment = pacer.before_send("op")
+    assert moment == 100.0
+    time.now += 0.3  # the answer comes 0.3 s after the send
+    pacer.answered("op", moment)
+    assert pacer.until_clear("op") == pytest.approx(10.0 * SAFETY + SLACK_SECONDS)
+    assert pacer.before_send("other") is None
