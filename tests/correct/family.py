@@ -81,6 +81,11 @@ VARIANTS: tuple[Variant, ...] = (
         hooks=(answers.refuses_unsyncable_events,),
     ),
     Variant(
+        "slow-first-schedule",
+        "the first schedule of each event is taken in (and counted against the budget) late",
+        hooks=(answers.SlowFirstSchedule(),),
+    ),
+    Variant(
         "all-at-once",
         "every liberty above that composes, in one server",
         workspace=workspaces.LenientNullObjects,
