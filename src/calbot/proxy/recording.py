@@ -16,12 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from calbot.contracts.clients.ledger import (
     SCHEDULE,
     BodyFacts,
     LedgerRecord,
+    LedgerSink,
     answer_message,
     schedule_body_facts,
     short_path,
@@ -65,20 +66,14 @@ class ProxyLedger:
 
     def __init__(self, path: str | Path | None = None, *, keep: bool = True) -> None:
         self.path = Path(path) if path is not None else None
-        self._keep = keep
         self._labels: dict[str, str] = {}
-        self._lock = threading.Lock()
-        self._seq = 0
-        self._records: list[LedgerRecord] = []
-        self._file: IO[str] | None = None
-        if self.path is not None:
-            self._file = open(self.path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+        self._lock = threading.Lock()  # guards the labels
+        self._sink = LedgerSink(path, keep=keep)
 
     @property
     def records(self) -> list[LedgerRecord]:
         """The records so far (a copy), oldest first."""
-        with self._lock:
-            return list(self._records)
+        return self._sink.records
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -98,22 +93,12 @@ class ProxyLedger:
     def add(self, captured: Captured) -> LedgerRecord:
         """Record one exchange (numbered in the order answers complete)."""
         workspace = self.workspace(captured.headers.get("authorization"))
-        with self._lock:
-            self._seq += 1
-            record = build_record(self._seq, captured, workspace, tuple(self._labels))
-            if self._keep:
-                self._records.append(record)
-            if self._file is not None:
-                self._file.write(record.to_line())
-                self._file.flush()
-        return record
+        labels = self.secrets
+        return self._sink.append(lambda seq: build_record(seq, captured, workspace, labels))
 
     def close(self) -> None:
         """Close the JSONL file (the records stay readable)."""
-        with self._lock:
-            if self._file is not None:
-                self._file.close()
-                self._file = None
+        self._sink.close()
 
 
 def build_record(

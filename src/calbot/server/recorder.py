@@ -13,17 +13,16 @@ masker (`calbot.contracts.masking`), so a key a client put in the URL or a body 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO
 
 from calbot.contracts.clients.ledger import (
     SCHEDULE,
     BodyFacts,
     LedgerRecord,
+    LedgerSink,
     answer_message,
     schedule_body_facts,
     short_path,
@@ -53,31 +52,17 @@ class Ledger:
         self.path = Path(path) if path is not None else None
         self._keys = {key: f"key{index}" for index, key in enumerate(api_keys, 1)}
         self._mask = masker(tuple(api_keys))
-        self._keep = keep
-        self._lock = threading.Lock()
-        self._seq = 0
-        self._records: list[LedgerRecord] = []
-        self._file: IO[str] | None = None
-        if self.path is not None:
-            self._file = open(self.path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+        self._sink = LedgerSink(path, keep=keep)
 
     @property
     def records(self) -> list[LedgerRecord]:
         """The records so far (a copy), oldest first."""
-        with self._lock:
-            return list(self._records)
+        return self._sink.records
 
     def __call__(self, request: Request, following: Handler) -> Response:
         arrived = self.clock()
         response = following(request)
-        with self._lock:
-            self._seq += 1
-            record = self._record(self._seq, arrived, request, response)
-            if self._keep:
-                self._records.append(record)
-            if self._file is not None:
-                self._file.write(record.to_line())
-                self._file.flush()
+        self._sink.append(lambda seq: self._record(seq, arrived, request, response))
         return response
 
     def workspace(self, request: Request) -> str:
@@ -131,10 +116,7 @@ class Ledger:
 
     def close(self) -> None:
         """Close the JSONL file (records stay readable)."""
-        with self._lock:
-            if self._file is not None:
-                self._file.close()
-                self._file = None
+        self._sink.close()
 
     def __enter__(self) -> Ledger:
         return self
