@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import click
 
-from calbot.cli.reporting import EXIT_COULD_NOT_RUN, report_options, write_reports_or_exit
+from calbot.cli.reporting import (
+    read_ledger_or_exit,
+    report_options,
+    rule_lines,
+    verdict_line,
+    write_reports_or_exit,
+)
 
 if TYPE_CHECKING:
     from calbot.contracts.results import RunResult
-
-SYMBOLS = {"passed": "✓", "failed": "✗", "warning": "!", "skipped": "-", "error": "E"}
-COLOURS = {"passed": "green", "failed": "red", "warning": "yellow", "skipped": "bright_black"}
-
-
-def _fail(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_COULD_NOT_RUN)
 
 
 @click.command("client-report")
@@ -60,7 +58,6 @@ def client_report(  # noqa: PLR0917 - click passes options positionally
     Exit 0 when no MUST rule was broken (warnings allowed unless --strict), 1 when one was,
     2 when the ledger cannot be read or holds no API request at all.
     """
-    from calbot.contracts.clients.ledger import LedgerError, read_ledger
     from calbot.contracts.clients.verify import ClientRuleOptions, client_result
     from calbot.spec.throttles import RateLimitSyntaxError, parse_rate_limit
 
@@ -70,12 +67,7 @@ def client_report(  # noqa: PLR0917 - click passes options positionally
         raise click.BadParameter(str(exc), param_hint="--tight-loop") from None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--ignore") from None
-    try:
-        records = read_ledger(ledger_file)
-    except OSError as exc:
-        _fail(f"cannot read {ledger_file}: {exc.strerror or exc}")
-    except (LedgerError, UnicodeDecodeError) as exc:
-        _fail(f"{ledger_file} is not a calbot ledger: {exc}")
+    records = read_ledger_or_exit(ledger_file)
     label = target or f"client (ledger {ledger_file.name})"
     result = client_result(
         records, options, target=label, strict=strict, details={"ledger": str(ledger_file)}
@@ -90,19 +82,11 @@ def client_report(  # noqa: PLR0917 - click passes options positionally
 def _summary(result: RunResult, quiet: bool) -> None:
     from calbot.contracts.clients.verify import describe_violations
 
-    counts = ", ".join(f"{n} {status.value}" for status, n in result.counts().items() if n)
-    colour = {0: "green", 1: "red"}.get(result.exit_code, "magenta")
-    verdict = click.style(result.verdict.value.upper(), fg=colour, bold=True)
-    click.echo(f"{verdict} · {counts} · {result.options.get('requests', 0)} requests")
+    click.echo(verdict_line(result, f"{result.options.get('requests', 0)} requests"))
     if quiet:
         return
-    for check in result.checks:
-        status = check.status.value
-        symbol = click.style(SYMBOLS[status], fg=COLOURS.get(status, "magenta"))
-        line = f"  {symbol} {check.rule:<30} {status}"
-        if check.reason:
-            line += f"  {check.reason}"
-        click.echo(line[:200])
+    for line in rule_lines(result, 30):
+        click.echo(line)
     if result.findings():
         click.echo("")
         click.echo(describe_violations(result.checks))

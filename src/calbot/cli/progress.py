@@ -14,19 +14,13 @@ from types import TracebackType
 
 import click
 
+from calbot.cli.reporting import STATUS_MARKS
 from calbot.contracts.engine.activity import Activity
 from calbot.contracts.engine.excerpt import one_line
 from calbot.contracts.engine.registry import CheckSpec
 from calbot.contracts.masking import mask
-from calbot.contracts.results import CheckResult, Status
+from calbot.contracts.results import CheckResult
 
-SYMBOLS = {
-    Status.PASSED: ("✓", "green"),
-    Status.FAILED: ("✗", "red"),
-    Status.WARNING: ("!", "yellow"),
-    Status.SKIPPED: ("-", "bright_black"),
-    Status.ERROR: ("E", "magenta"),
-}
 LIVE_TICK = 0.25
 LINE = 200
 
@@ -89,7 +83,7 @@ class Display:
             self.echo(self.check_line(spec, result))
 
     def check_line(self, spec: CheckSpec, result: CheckResult) -> str:
-        symbol, colour = SYMBOLS[result.status]
+        symbol, colour = STATUS_MARKS[result.status]
         line = f"  {click.style(symbol, fg=colour)} {spec.id:<48} {result.duration:6.2f}s"
         note = ""
         if result.reason:

@@ -7,21 +7,20 @@ import socket
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import click
 
-from calbot.cli.reporting import EXIT_COULD_NOT_RUN, report_options, write_reports_or_exit
+from calbot.cli.reporting import (
+    fail,
+    report_options,
+    write_reports_or_exit,
+)
 
 if TYPE_CHECKING:
     from calbot.proxy import ProxyLedger
 
 DEFAULT_TIMEOUT = 30.0  # calbot.proxy.config's; not imported, so `--help` stays fast
-
-
-def _fail(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_COULD_NOT_RUN)
 
 
 @click.command()
@@ -95,20 +94,20 @@ def proxy(  # noqa: PLR0917 - click passes options positionally
             try:
                 injected.add(*parse_fault(spec))
             except FaultSyntaxError as exc:
-                _fail(f"--fault: {exc}")
+                fail(f"--fault: {exc}")
     scratch = tempfile.TemporaryDirectory(prefix="calbot-proxy-")
     path = record or Path(scratch.name) / "ledger.jsonl"  # on disk either way: bounded memory
     ledger = _ledger(path, announce=record is not None)
     try:
         config = ProxyConfig(upstream, timeout=timeout, faults=injected, ledger=ledger)
     except UpstreamError as exc:
-        _fail(f"--upstream: {exc}")
+        fail(f"--upstream: {exc}")
     try:
         sock = bind(host, port)
     except socket.gaierror as exc:
-        _fail(f"cannot listen on {host}:{port}: unknown host ({exc.strerror})")
+        fail(f"cannot listen on {host}:{port}: unknown host ({exc.strerror})")
     except OSError as exc:
-        _fail(f"cannot listen on {host}:{port}: {os.strerror(exc.errno) if exc.errno else exc}")
+        fail(f"cannot listen on {host}:{port}: {os.strerror(exc.errno) if exc.errno else exc}")
 
     def ready(url: str) -> None:
         click.echo(f"calbot proxy listening on {url}, forwarding to {config.upstream}")
@@ -126,7 +125,7 @@ def _ledger(path: Path, *, announce: bool) -> ProxyLedger:
     try:
         ledger = ProxyLedger(path, keep=False)
     except OSError as exc:
-        _fail(f"--record: cannot write {path}: {exc.strerror or exc}")
+        fail(f"--record: cannot write {path}: {exc.strerror or exc}")
     if announce:
         click.echo(f"recording the ledger to {path}", err=True)
     return ledger

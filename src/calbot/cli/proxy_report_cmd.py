@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import click
 
-from calbot.cli.reporting import EXIT_COULD_NOT_RUN, report_options, write_reports_or_exit
+from calbot.cli.reporting import (
+    read_ledger_or_exit,
+    report_options,
+    rule_lines,
+    verdict_line,
+    write_reports_or_exit,
+)
 
 if TYPE_CHECKING:
     from calbot.contracts.results import RunResult
 
-SYMBOLS = {"passed": "✓", "failed": "✗", "warning": "!", "skipped": "-", "error": "E"}
-COLOURS = {"passed": "green", "failed": "red", "warning": "yellow", "skipped": "bright_black"}
 MAX_FINDINGS_SHOWN = 10
-
-
-def _fail(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_COULD_NOT_RUN)
 
 
 @click.command("proxy-report")
@@ -50,15 +49,9 @@ def proxy_report(  # noqa: PLR0917 - click passes options positionally
     conformant (warnings allowed unless --strict), 1 non-conformant, 2 when the ledger cannot
     be read or holds no answer of the upstream's to judge.
     """
-    from calbot.contracts.clients.ledger import LedgerError, read_ledger
     from calbot.contracts.traffic.verdict import traffic_result
 
-    try:
-        records = read_ledger(ledger_file)
-    except OSError as exc:
-        _fail(f"cannot read {ledger_file}: {exc.strerror or exc}")
-    except (LedgerError, UnicodeDecodeError) as exc:
-        _fail(f"{ledger_file} is not a calbot ledger: {exc}")
+    records = read_ledger_or_exit(ledger_file)
     base = (upstream or "").rstrip("/")
     label = base or f"upstream (ledger {ledger_file.name})"
     result = traffic_result(
@@ -76,20 +69,12 @@ def proxy_report(  # noqa: PLR0917 - click passes options positionally
 
 def summary(result: RunResult, quiet: bool, label: str = "") -> None:
     """The verdict line, then one line per check and the findings (for a terminal)."""
-    counts = ", ".join(f"{n} {status.value}" for status, n in result.counts().items() if n)
-    colour = {0: "green", 1: "red"}.get(result.exit_code, "magenta")
-    verdict = click.style(result.verdict.value.upper(), fg=colour, bold=True)
     judged = result.options.get("answers judged", 0)
-    click.echo(f"{label}{verdict} · {counts} · {judged} answers judged")
+    click.echo(label + verdict_line(result, f"{judged} answers judged"))
     if quiet:
         return
-    for check in result.checks:
-        status = check.status.value
-        symbol = click.style(SYMBOLS[status], fg=COLOURS.get(status, "magenta"))
-        line = f"  {symbol} {check.rule:<28} {status}"
-        if check.reason:
-            line += f"  {check.reason}"
-        click.echo(line[:200])
+    for line in rule_lines(result, 28):
+        click.echo(line)
     findings = result.findings()
     for finding in findings[:MAX_FINDINGS_SHOWN]:
         times = f" (×{finding.count})" if finding.count > 1 else ""

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import NoReturn
 
 import click
 
-EXIT_BAD_INPUT = 2
+from calbot.cli.reporting import fail
 
 
 @click.group()
@@ -51,7 +49,7 @@ def render(result_file: Path, fmt: str, output: Path | None, secrets: tuple[str,
     try:
         result = read_result(result_file)
     except ResultReadError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     text = render_result(result, fmt, secrets=secrets)
     if output is None:
         click.echo(text, nl=False)
@@ -60,10 +58,5 @@ def render(result_file: Path, fmt: str, output: Path | None, secrets: tuple[str,
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
-        _fail(f"cannot write {output}: {exc.strerror or exc}")
+        fail(f"cannot write {output}: {exc.strerror or exc}")
     click.echo(f"wrote {output}")
-
-
-def _fail(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_BAD_INPUT)

@@ -1,19 +1,70 @@
-"""The report options and report writing that `calbot run` and `calbot client-report` share."""
+"""What the reporting commands share: report options and writing, the exit for "could not run",
+reading a ledger, and the verdict and check lines on a terminal."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from calbot.contracts.results import RunResult
+from calbot.contracts.results import RunResult, Status
+
+if TYPE_CHECKING:
+    from calbot.contracts.clients.ledger import LedgerRecord
 
 EXIT_COULD_NOT_RUN = 2
 FORMATS = ("html", "md", "junit", "json")
 F = TypeVar("F", bound=Callable[..., Any])
+STATUS_MARKS = {
+    Status.PASSED: ("✓", "green"),
+    Status.FAILED: ("✗", "red"),
+    Status.WARNING: ("!", "yellow"),
+    Status.SKIPPED: ("-", "bright_black"),
+    Status.ERROR: ("E", "magenta"),
+}
+"""How a check's status shows on a terminal: its mark and colour."""
+LINE = 200
+
+
+def fail(message: str) -> NoReturn:
+    """Stop with one line on stderr and the "could not run" exit code."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_COULD_NOT_RUN)
+
+
+def read_ledger_or_exit(path: Path) -> list[LedgerRecord]:
+    """The records of a ledger file; a file that cannot be read or is no ledger stops the run."""
+    from calbot.contracts.clients.ledger import LedgerError, read_ledger
+
+    try:
+        return read_ledger(path)
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror or exc}")
+    except (LedgerError, UnicodeDecodeError) as exc:
+        fail(f"{path} is not a calbot ledger: {exc}")
+
+
+def verdict_line(result: RunResult, tail: str) -> str:
+    """`CONFORMANT · 7 passed, 4 skipped · <tail>`, coloured by the exit code."""
+    counts = ", ".join(f"{n} {status.value}" for status, n in result.counts().items() if n)
+    colour = {0: "green", 1: "red"}.get(result.exit_code, "magenta")
+    verdict = click.style(result.verdict.value.upper(), fg=colour, bold=True)
+    return f"{verdict} · {counts} · {tail}"
+
+
+def rule_lines(result: RunResult, width: int) -> list[str]:
+    """One line per check: its mark, its rule, its status and the reason it gives."""
+    lines = []
+    for check in result.checks:
+        symbol, colour = STATUS_MARKS[check.status]
+        line = f"  {click.style(symbol, fg=colour)} {check.rule:<{width}} {check.status.value}"
+        if check.reason:
+            line += f"  {check.reason}"
+        lines.append(line[:LINE])
+    return lines
 
 
 def _formats(_ctx: click.Context, _param: click.Parameter, text: str) -> list[str]:

@@ -12,17 +12,18 @@ import socket
 import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import click
 
+from calbot.cli.reporting import fail
 from calbot.spec.throttles import RateLimit, RateLimitSyntaxError, parse_rate_limit
 
 if TYPE_CHECKING:
     from calbot.server import Hook
     from calbot.server.recorder import Ledger
 
-EXIT_OK, EXIT_USAGE = 0, 2
+EXIT_OK = 0
 # The same as calbot.server.config's (a test checks); not imported, so `--help` stays fast.
 DEFAULT_MAX_BODY_BYTES = 1_000_000
 DEFAULT_MAX_EVENTS = 10_000
@@ -33,11 +34,6 @@ DEFAULT_MAX_HEADER_BYTES = 32_768
 DEFAULT_SHUTDOWN_GRACE = 1.0
 LOG_LEVELS = ("debug", "info", "warning", "error")
 SECONDS = click.FloatRange(min=0.001)
-
-
-def _fail(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_USAGE)
 
 
 @click.command()
@@ -192,7 +188,7 @@ def serve(
         try:
             budget = parse_rate_limit(rate_limit)
         except RateLimitSyntaxError as exc:
-            _fail(f"--rate-limit: {exc}")
+            fail(f"--rate-limit: {exc}")
     from calbot.server import ServerConfig, bind
     from calbot.server import serve as run
     from calbot.server.config import Limits
@@ -203,7 +199,7 @@ def serve(
         try:
             injected.add(*parse_fault(spec))
         except FaultSyntaxError as exc:
-            _fail(f"--fault: {exc}")
+            fail(f"--fault: {exc}")
     try:
         config = ServerConfig(
             api_keys=api_keys,
@@ -219,14 +215,14 @@ def serve(
             ),
         )
     except ValueError as exc:
-        _fail(f"--api-key: {exc}")
+        fail(f"--api-key: {exc}")
     try:
         sock = bind(host, port)
     except socket.gaierror as exc:
-        _fail(f"cannot listen on {host}:{port}: unknown host ({exc.strerror})")
+        fail(f"cannot listen on {host}:{port}: unknown host ({exc.strerror})")
     except OSError as exc:
         reason = os.strerror(exc.errno) if exc.errno else str(exc)
-        _fail(f"cannot listen on {host}:{port}: {reason}")
+        fail(f"cannot listen on {host}:{port}: {reason}")
 
     def ready(url: str) -> None:
         click.echo(f"calbot reference server listening on {url}")
@@ -254,6 +250,6 @@ def _ledger(path: Path, api_keys: tuple[str, ...]) -> Ledger:
     try:
         ledger = Ledger(path, api_keys=api_keys, keep=False)
     except OSError as exc:
-        _fail(f"--record: cannot write {path}: {exc.strerror or exc}")
+        fail(f"--record: cannot write {path}: {exc.strerror or exc}")
     click.echo(f"recording the request ledger to {path}", err=True)
     return ledger
