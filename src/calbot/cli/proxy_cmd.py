@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from calbot.cli.listening import listen_options
 from calbot.cli.reporting import (
     fail,
     report_options,
@@ -30,14 +31,7 @@ DEFAULT_TIMEOUT = 30.0  # calbot.proxy.config's; not imported, so `--help` stays
     metavar="URL",
     help="The one server every request goes to, e.g. https://us-east-1.recall.ai.",
 )
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option(
-    "--port",
-    default=8080,
-    show_default=True,
-    type=click.IntRange(0, 65535),
-    help="0: any free port.",
-)
+@listen_options
 @click.option(
     "--record",
     type=click.Path(dir_okay=False, path_type=Path),

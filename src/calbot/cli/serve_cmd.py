@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from calbot.cli.listening import listen_options
 from calbot.cli.reporting import fail
 from calbot.spec.throttles import RateLimit, RateLimitSyntaxError, parse_rate_limit
 
@@ -37,14 +38,7 @@ SECONDS = click.FloatRange(min=0.001)
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option(
-    "--port",
-    default=8080,
-    show_default=True,
-    type=click.IntRange(0, 65535),
-    help="0: any free port.",
-)
+@listen_options
 @click.option(
     "--rate-limit",
     metavar="N/PERIOD",
