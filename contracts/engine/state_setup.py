@@ -13,8 +13,8 @@ from typing import Any, Protocol
 from calbot.contracts.domain.operations import EVENT
 from calbot.contracts.engine.excerpt import one_line
 from calbot.contracts.engine.target import Target, TargetError
+from calbot.spec.states import STATE_NAME
 
-STATE = "a calendar event"
 StateCallable = Callable[[str, str, dict[str, Any]], Mapping[str, Any] | None]
 
 
@@ -63,7 +63,7 @@ class ProviderStates:
         self.description = f"provider states at {self.shown}"
 
     def _post(self, action: str, params: dict[str, Any]) -> Any:
-        payload = {"state": STATE, "action": action, "params": params}
+        payload = {"state": STATE_NAME, "action": action, "params": params}
         where = f"the state URL {self.shown}"
         try:
             response = self.target.send("POST", self.url, json=payload, paced=False)
@@ -102,7 +102,7 @@ class CallableStates:
 
     def create_event(self, kind: str, params: dict[str, Any]) -> dict[str, Any]:
         try:
-            body = self.function(STATE, "setup", params)
+            body = self.function(STATE_NAME, "setup", params)
         except Exception as exc:
             raise StateSetupFailed(
                 f"the state callable failed: {type(exc).__name__}: {one_line(str(exc))}"
@@ -113,7 +113,7 @@ class CallableStates:
 
     def teardown(self, event_id: str) -> None:
         with contextlib.suppress(Exception):  # teardown is optional
-            self.function(STATE, "teardown", {"id": event_id})
+            self.function(STATE_NAME, "teardown", {"id": event_id})
 
 
 class GivenEvents:

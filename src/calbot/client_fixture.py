@@ -58,7 +58,7 @@ from calbot.exceptions import ClientRuleViolation, ClientRuleWarning
 from calbot.server import App, Request, ServerConfig, create_app, running
 from calbot.server.faults import Fault, Faults, parse_fault, scenario
 from calbot.server.recorder import Ledger
-from calbot.spec.states import DEFAULT_MEETING_URL, STATES_PATH
+from calbot.spec.states import DEFAULT_MEETING_URL, STATE_NAME, STATES_PATH
 from calbot.spec.throttles import RateLimit, parse_rate_limit
 
 DEFAULT_API_KEY = "calbot-test-key"
@@ -230,7 +230,7 @@ class ClientServer:
         values.setdefault("start_time", format_timestamp(start))
         values.setdefault("end_time", format_timestamp(start + timedelta(minutes=30)))
         values.setdefault("meeting_url", DEFAULT_MEETING_URL)
-        body = {"state": "a calendar event", "action": "setup", "params": values}
+        body = {"state": STATE_NAME, "action": "setup", "params": values}
         headers = {"content-type": "application/json", **_lower(self.headers)}
         request = Request("POST", STATES_PATH, headers, json.dumps(body).encode())
         response = self.app.core.handle(request)

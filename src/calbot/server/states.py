@@ -14,9 +14,9 @@ from calbot.contracts.domain.model import Workspace
 from calbot.contracts.domain.operations import canonical_id
 from calbot.contracts.domain.validation import REQUIRED
 from calbot.server.messages import Response, from_outcome, invalid, shorten
+from calbot.spec.states import STATE_NAME
 
-CALENDAR_EVENT = "a calendar event"
-STATES = (CALENDAR_EVENT,)
+STATES = (STATE_NAME,)
 ACTIONS = ("setup", "teardown")
 
 
