@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 # How `RunResult.incomplete` starts when the user stopped the run (Ctrl-C): exit 130.
 INTERRUPTED = "interrupted"
 EXIT_INTERRUPTED = 130
@@ -92,10 +92,31 @@ class CheckResult:
     findings: list[Finding] = field(default_factory=list)
     started_at: datetime | None = None
     duration: float = 0.0
+    # Transient answers (409, 502-504, 507) calbot met and retried, by status ("507": 3).
+    retried: dict[str, int] = field(default_factory=dict)
+    # Behaviours (calbot.contracts.behaviours) the check exercised, with the requests spent.
+    exercised: dict[str, int] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
         return f"{self.contract}::{self.name}"
+
+
+@dataclass(slots=True)
+class Coverage:
+    """One behaviour of the catalogue and whether this run exercised it (and if not, why)."""
+
+    behaviour: str
+    rule: str
+    text: str
+    edge: str
+    requests: int = 0
+    checks: list[str] = field(default_factory=list)
+    reason: str | None = None  # why it was not exercised; None when it was
+
+    @property
+    def exercised(self) -> bool:
+        return self.reason is None
 
 
 @dataclass(slots=True)
@@ -115,6 +136,37 @@ class RunResult:
     # Why this run gives no verdict, when it gives none: it could not run (the target refused
     # the key, state setup failed, ...), verified too little, or was interrupted.
     incomplete: str | None = None
+    # What the run exercised: every behaviour of the catalogue (server runs; empty otherwise).
+    coverage: list[Coverage] = field(default_factory=list)
+    # The least share of behaviours (percent) a run must exercise to be conformant, if asked.
+    min_coverage: float | None = None
+
+    @property
+    def coverage_percent(self) -> float | None:
+        """The share of the catalogue's behaviours this run exercised, or None (no catalogue)."""
+        if not self.coverage:
+            return None
+        exercised = sum(1 for item in self.coverage if item.exercised)
+        return round(100.0 * exercised / len(self.coverage), 1)
+
+    def coverage_shortfall(self) -> str | None:
+        """Why the run falls short of `min_coverage`, or None when it does not (or none set)."""
+        percent = self.coverage_percent
+        if self.min_coverage is None or percent is None or percent >= self.min_coverage:
+            return None
+        exercised = sum(1 for item in self.coverage if item.exercised)
+        return (
+            f"coverage {percent:g}% ({exercised} of {len(self.coverage)} behaviours) is below "
+            f"the minimum of {self.min_coverage:g}%"
+        )
+
+    def retried(self) -> dict[str, int]:
+        """Transient answers retried over the whole run, by status."""
+        total: dict[str, int] = {}
+        for check in self.checks:
+            for status, count in check.retried.items():
+                total[status] = total.get(status, 0) + count
+        return dict(sorted(total.items()))
 
     def counts(self) -> dict[Status, int]:
         counted = dict.fromkeys(Status, 0)
@@ -128,6 +180,8 @@ class RunResult:
         if self.incomplete:
             return Verdict.ERROR
         if Status.FAILED in statuses or (self.strict and Status.WARNING in statuses):
+            return Verdict.NON_CONFORMANT
+        if self.coverage_shortfall():
             return Verdict.NON_CONFORMANT
         if Status.ERROR in statuses or not statuses & {Status.PASSED, Status.WARNING}:
             return Verdict.ERROR  # something could not run, or nothing was verified at all
@@ -149,12 +203,15 @@ class RunResult:
         for check, plain in zip(self.checks, data["checks"], strict=True):
             plain["id"] = check.id
         counts = {status.value: n for status, n in self.counts().items()}
+        for item, plain in zip(self.coverage, data["coverage"], strict=True):
+            plain["exercised"] = item.exercised
         return {
             "schema_version": SCHEMA_VERSION,
             **data,
             "verdict": self.verdict.value,
             "exit_code": self.exit_code,
             "counts": counts,
+            "coverage_percent": self.coverage_percent,
         }
 
     @classmethod
@@ -173,6 +230,8 @@ class RunResult:
             checks=checks,
             strict=bool(data.get("strict", False)),
             incomplete=data.get("incomplete"),
+            coverage=[_coverage_from_dict(item) for item in data.get("coverage") or ()],
+            min_coverage=data.get("min_coverage"),
         )
 
 
@@ -227,6 +286,20 @@ def _check_from_dict(data: Mapping[str, Any]) -> CheckResult:
         findings=[_finding_from_dict(f) for f in data.get("findings", [])],
         started_at=datetime.fromisoformat(started) if started else None,
         duration=float(data.get("duration", 0.0)),
+        retried={str(k): int(v) for k, v in (data.get("retried") or {}).items()},
+        exercised={str(k): int(v) for k, v in (data.get("exercised") or {}).items()},
+    )
+
+
+def _coverage_from_dict(data: Mapping[str, Any]) -> Coverage:
+    return Coverage(
+        behaviour=data["behaviour"],
+        rule=data["rule"],
+        text=data.get("text", ""),
+        edge=data.get("edge", ""),
+        requests=int(data.get("requests", 0)),
+        checks=[str(check) for check in data.get("checks") or ()],
+        reason=data.get("reason"),
     )
 
 

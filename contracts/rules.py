@@ -43,6 +43,8 @@ D_AUTH = "https://docs.recall.ai/reference/authentication"
 D_BOT_RETRIEVE = "https://docs.recall.ai/reference/bot_retrieve"
 D_BOT_CREATE = "https://docs.recall.ai/reference/bot_create"
 D_CALENDAR_FAQ = "https://docs.recall.ai/v1.10/docs/calendar-integration-faq"
+D_CREATING_BOTS = "https://docs.recall.ai/docs/creating-and-scheduling-bots"
+D_BEST_PRACTICES = "https://docs.recall.ai/docs/scheduling-bots-best-practices"
 OPENAPI_CREATE = (
     "https://docs.recall.ai/recallai/api-next/v2/branches/1.11/reference/"
     "calendar_events_bot_create?dereference=false&reduce=true"
@@ -198,6 +200,16 @@ RULES: tuple[Rule, ...] = (
         OPENAPI_CREATE,
     ),
     _documented(
+        "schedule.accepted",
+        "schedule",
+        "A valid schedule on an event that has not ended is accepted (200, the event with its "
+        "bot), also for an event starting within 10 minutes (an ad-hoc bot: a 507 while the "
+        "pool is empty is transient).",
+        D_CREATE,
+        D_CREATING_BOTS,
+        D_BEST_PRACTICES,
+    ),
+    _documented(
         "dedup.shared-bot",
         "dedup",
         "Two events scheduled with the same deduplication_key share one bot (same bot_id); "
@@ -220,6 +232,21 @@ RULES: tuple[Rule, ...] = (
         "as calendar event has ended.'] in the envelope, and nothing changes.",
         D_CREATE,
     ),
+    _inferred(
+        "ended.in-progress",
+        "ended",
+        "An event that has started but not ended is not refused as ended.",
+        "Recall refuses events that 'have ended'; whether one in progress is accepted is not "
+        "documented, but its refusal text names only the end.",
+        D_CREATE,
+    ),
+    _documented(
+        "deleted.no-bot",
+        "deleted",
+        "A deleted calendar event keeps no bot: Recall removes the bots of deleted events, so "
+        "scheduling on one (refused or accepted) leaves it without a bot.",
+        D_SCHEDULING,
+    ),
     _documented(
         "delete.unschedule",
         "delete",
@@ -227,6 +254,24 @@ RULES: tuple[Rule, ...] = (
         "still shares.",
         D_DESTROY,
         D_SCHEDULING,
+    ),
+    _documented(
+        "concurrency.serializable",
+        "concurrency",
+        "Parallel schedules and unschedules end in a state some serial order of them gives: "
+        "one bot per deduplication key, one bot per event, nothing lost. A 409 for a parallel "
+        "call is allowed (Recall documents it; calbot retries it).",
+        D_SCHEDULING,
+        D_CREATE,
+    ),
+    _documented(
+        "workspaces.isolated",
+        "workspaces",
+        "Deduplication keys and bots belong to one workspace: the same key in two workspaces "
+        "gives two bots, and one workspace's key cannot read another workspace's bot "
+        "(404 or 403).",
+        D_SCHEDULING,
+        D_AUTH,
     ),
     _documented(
         "rate-limit.throttle",
@@ -289,10 +334,20 @@ RULES: tuple[Rule, ...] = (
     _documented(
         "robustness.no-5xx",
         "robustness",
-        "No input makes the server answer 5xx: Recall answers invalid input with 400 and uses "
-        "5xx only for load shedding (502-504) and an empty ad-hoc pool (507), which the few "
-        "requests of a conformance run do not meet.",
+        "No input makes the server answer 500, and no malformed body a 5xx: Recall answers "
+        "invalid input with 400 and documents 5xx only for load shedding (502-504) and an "
+        "empty ad-hoc pool (507), which calbot retries as a client must.",
         D_ERRORS,
+    ),
+    _documented(
+        "robustness.transient-clears",
+        "robustness",
+        "A documented transient answer (409 for parallel calls on one key, 502-504 load "
+        "shedding, 507 an empty ad-hoc pool) clears when retried as Recall asks (after "
+        "Retry-After, or with backoff), within calbot's bound: a number of tries and the "
+        "longest wait it is allowed (--max-wait).",
+        D_ERRORS,
+        D_SCHEDULING,
     ),
     _documented(
         "stateful.model",

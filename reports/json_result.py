@@ -70,14 +70,30 @@ def _from_1_0(data: dict[str, Any]) -> dict[str, Any]:
     """1.0 had no `incomplete` field: every 1.0 result gave a verdict."""
     upgraded: dict[str, Any] = {}
     for key, value in data.items():
-        upgraded[key] = SCHEMA_VERSION if key == "schema_version" else value
+        upgraded[key] = value
         if key == "exit_code":
             upgraded["incomplete"] = None
+    return _from_1_1(upgraded)
+
+
+def _from_1_1(data: dict[str, Any]) -> dict[str, Any]:
+    """1.1 had no coverage and no transient retries: a 1.1 run measured neither."""
+    upgraded = {**data, "schema_version": SCHEMA_VERSION}
+    upgraded.update(coverage=[], min_coverage=None, coverage_percent=None)
+    checks = upgraded.get("checks")
+    if isinstance(checks, list):
+        upgraded["checks"] = [
+            {**check, "retried": {}, "exercised": {}} if isinstance(check, dict) else check
+            for check in checks
+        ]
     return upgraded
 
 
 # Older formats this calbot still reads, each lifted to the current one before validation.
-_UPGRADES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {"1.0": _from_1_0}
+_UPGRADES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "1.0": _from_1_0,
+    "1.1": _from_1_1,
+}
 
 
 def parse_result(text: str) -> RunResult:

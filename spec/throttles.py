@@ -15,6 +15,12 @@ _BUDGET = re.compile(r"^\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)?\s*([a-z]+)?\s*$", re.IGN
 _PERIOD_NAMES = {"sec": "s", "second": "s", "min": "min", "minute": "min", "hour": "h", "day": "d"}
 
 
+TRANSIENT_STATUSES: frozenset[int] = frozenset({409, 502, 503, 504, 507})
+"""Answers Recall documents as transient, to be retried with backoff (Retry-After when given):
+409 for parallel calls on one deduplication key, 502-504 load shedding, 507 an empty ad-hoc bot
+pool (https://docs.recall.ai/reference/errors, https://docs.recall.ai/docs/scheduling-guide)."""
+
+
 @dataclass(frozen=True, slots=True)
 class RateLimit:
     """`limit` requests per `period` seconds."""

@@ -15,7 +15,7 @@ from calbot.contracts.engine.steps import (
 )
 
 
-@check("dedup", "same-key-same-bot", rule="dedup.shared-bot")
+@check("dedup", "same-key-same-bot", rule="dedup.shared-bot", covers=("dedup.across-events",))
 def same_key_same_bot(ctx: Context) -> None:
     """Two events scheduled with the same deduplication_key show the same bot_id."""
     key = ctx.key("shared")
@@ -39,7 +39,12 @@ def same_key_same_bot(ctx: Context) -> None:
         )
 
 
-@check("dedup", "different-keys-different-bots", rule="dedup.shared-bot")
+@check(
+    "dedup",
+    "different-keys-different-bots",
+    rule="dedup.shared-bot",
+    covers=("dedup.different-keys",),
+)
 def different_keys_different_bots(ctx: Context) -> None:
     """Events scheduled with different keys get different bots."""
     first, second = ctx.event(), ctx.event()
@@ -56,7 +61,7 @@ def different_keys_different_bots(ctx: Context) -> None:
         )
 
 
-@check("dedup", "key-echoed-on-bots", rule="dedup.shared-bot")
+@check("dedup", "key-echoed-on-bots", rule="dedup.shared-bot", covers=("dedup.key-echoed",))
 def key_echoed(ctx: Context) -> None:
     """The event's bots[] item carries the deduplication_key it was scheduled with."""
     event = ctx.event()

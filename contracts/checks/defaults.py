@@ -80,7 +80,7 @@ def _same_url(  # noqa: PLR0917
         )
 
 
-@check("defaults", "from-the-event", rule="defaults.from-event")
+@check("defaults", "from-the-event", rule="defaults.from-event", covers=("defaults.from-event",))
 def from_the_event(ctx: Context) -> None:
     """With an empty bot_config the bot joins the event's meeting URL at its start time."""
     scheduled = _scheduled_bot(ctx, {})
@@ -99,7 +99,12 @@ def from_the_event(ctx: Context) -> None:
         _same_url(ctx, "default meeting URL", url, bot, body["bots"][0], response)
 
 
-@check("defaults", "bot-config-meeting-url-wins", rule="defaults.from-event")
+@check(
+    "defaults",
+    "bot-config-meeting-url-wins",
+    rule="defaults.from-event",
+    covers=("defaults.config-link-wins",),
+)
 def bot_config_meeting_url_wins(ctx: Context) -> None:
     """A meeting_url given in bot_config overrides the event's."""
     scheduled = _scheduled_bot(ctx, {"meeting_url": OVERRIDE_URL})
@@ -109,7 +114,12 @@ def bot_config_meeting_url_wins(ctx: Context) -> None:
     _same_url(ctx, "bot_config.meeting_url", OVERRIDE_URL, bot, body["bots"][0], response)
 
 
-@check("defaults", "bot-config-join-at-wins", rule="defaults.join-at-override")
+@check(
+    "defaults",
+    "bot-config-join-at-wins",
+    rule="defaults.join-at-override",
+    covers=("defaults.config-join-at-wins",),
+)
 def bot_config_join_at_wins(ctx: Context) -> None:
     """A join_at given in bot_config overrides the event's start time (SHOULD: docs disagree)."""
     join_at = format_timestamp(ctx.now().replace(microsecond=0) + timedelta(days=6, minutes=7))

@@ -30,7 +30,7 @@ def _unschedule_ok(ctx: Context, event_id: str, what: str) -> None:
         )
 
 
-@check("delete", "removes-the-bot", rule="delete.unschedule")
+@check("delete", "removes-the-bot", rule="delete.unschedule", covers=("delete.removes",))
 def removes_the_bot(ctx: Context) -> None:
     """DELETE answers 200 with the event and no bot; reading the event agrees."""
     event = ctx.event()
@@ -43,7 +43,7 @@ def removes_the_bot(ctx: Context) -> None:
         ctx.fail("the event still has a bot after DELETE", expected=[], actual=bot_ids(after))
 
 
-@check("delete", "idempotent", rule="delete.unschedule")
+@check("delete", "idempotent", rule="delete.unschedule", covers=("delete.idempotent",))
 def idempotent(ctx: Context) -> None:
     """Repeated DELETEs, and a DELETE on an event that never had a bot, all answer 200."""
     event = ctx.event()
@@ -55,7 +55,12 @@ def idempotent(ctx: Context) -> None:
     _unschedule_ok(ctx, ctx.event()["id"], "DELETE on an event without a bot")
 
 
-@check("delete", "shared-bot-survives", rule="delete.unschedule")
+@check(
+    "delete",
+    "shared-bot-survives",
+    rule="delete.unschedule",
+    covers=("delete.shared-bot-survives",),
+)
 def shared_bot_survives(ctx: Context) -> None:
     """Unscheduling one of two events that share a bot keeps the bot for the other."""
     pair = schedule_pair(ctx, ctx.key("shared"))

@@ -9,7 +9,7 @@ from calbot.contracts.engine.steps import bot_ids, read_event
 DOCUMENTED = "https://docs.recall.ai/reference/calendar_events_bot_create"
 
 
-@check("ended", "refused-with-documented-body", rule="ended.refused")
+@check("ended", "refused-with-documented-body", rule="ended.refused", covers=("ended.long-ago",))
 def refused_with_documented_body(ctx: Context) -> None:
     """400 with code, message and non_field_errors exactly as documented."""
     event = ctx.event("ended")
@@ -44,7 +44,7 @@ def refused_with_documented_body(ctx: Context) -> None:
         )
 
 
-@check("ended", "nothing-changes", rule="ended.refused")
+@check("ended", "nothing-changes", rule="ended.refused", covers=("ended.nothing-changes",))
 def nothing_changes(ctx: Context) -> None:
     """A refused schedule leaves the ended event without a bot."""
     event = ctx.event("ended")

@@ -13,7 +13,7 @@ from calbot.contracts.engine.registry import Context, Skip, check
 WRONG_KEY = "calbot-deliberately-wrong-key"
 
 
-@check("errors", "unknown-ids-404", rule="errors.not-found")
+@check("errors", "unknown-ids-404", rule="errors.not-found", covers=("errors.unknown-ids",))
 def unknown_ids(ctx: Context) -> None:
     """Every operation answers 404 for an id that does not exist."""
     unknown = str(uuid.uuid4())
@@ -33,7 +33,7 @@ def unknown_ids(ctx: Context) -> None:
         ctx.expect_status(response, 404, f"{method} {template} with an unknown id")
 
 
-@check("errors", "malformed-ids-4xx", rule="errors.not-found")
+@check("errors", "malformed-ids-4xx", rule="errors.not-found", covers=("errors.unknown-ids",))
 def malformed_ids(ctx: Context) -> None:
     """A non-UUID id is refused with a 4xx (404 expected; 400 tolerated), never 2xx or 5xx."""
     for bad in ("not-a-uuid", "12345", "%20"):
@@ -48,7 +48,7 @@ def malformed_ids(ctx: Context) -> None:
             )
 
 
-@check("errors", "credentials-401", rule="errors.auth")
+@check("errors", "credentials-401", rule="errors.auth", covers=("errors.auth",))
 def credentials(ctx: Context) -> None:
     """Without a key, or with a wrong one, the API answers 401; the bare key works too."""
     key = ctx.target.config.api_key
@@ -72,7 +72,7 @@ def credentials(ctx: Context) -> None:
         )
 
 
-@check("errors", "detail-bodies", rule="errors.bodies")
+@check("errors", "detail-bodies", rule="errors.bodies", covers=("errors.bodies",))
 def detail_bodies(ctx: Context) -> None:
     """A 404 (and a 401, with a key) carries a JSON {"detail": "..."} body, as DRF answers."""
     responses = [ctx.get_event(str(uuid.uuid4()))]

@@ -35,7 +35,12 @@ def _event_strings(ctx: Context, event: dict[str, Any], where: str) -> None:
         _not_a_string(ctx, f"{where}: bots[].meeting_url", item.get("meeting_url"), nullable=False)
 
 
-@check("meeting_url", "string-on-events", rule="meeting_url.event-string")
+@check(
+    "meeting_url",
+    "string-on-events",
+    rule="meeting_url.event-string",
+    covers=("meeting_url.event-string",),
+)
 def string_on_events(ctx: Context) -> None:
     """CalendarEvent.meeting_url and bots[].meeting_url are strings in every answer."""
     event = ctx.event()
@@ -71,7 +76,12 @@ def _bot_url_validator() -> Any:
     )
 
 
-@check("meeting_url", "object-on-the-bot", rule="meeting_url.bot-object")
+@check(
+    "meeting_url",
+    "object-on-the-bot",
+    rule="meeting_url.bot-object",
+    covers=("meeting_url.bot-object",),
+)
 def object_on_the_bot(ctx: Context) -> None:
     """For each platform's published link forms, the Bot's meeting_url is its object, matching."""
     validator = _bot_url_validator()

@@ -22,7 +22,12 @@ SECOND_CONFIG: dict[str, Any] = {
 }
 
 
-@check("override", "replaces-whole-config", rule="override.replace")
+@check(
+    "override",
+    "replaces-whole-config",
+    rule="override.replace",
+    covers=("override.whole-config",),
+)
 def replaces_whole_config(ctx: Context) -> None:
     """A second schedule's bot_config replaces the first as a whole: nothing is merged."""
     event = ctx.event()
@@ -67,7 +72,7 @@ def replaces_whole_config(ctx: Context) -> None:
         )
 
 
-@check("override", "one-bot-per-event", rule="override.replace")
+@check("override", "one-bot-per-event", rule="override.replace", covers=("override.one-bot",))
 def one_bot_per_event(ctx: Context) -> None:
     """Re-scheduling an event leaves exactly one bot on it."""
     event = ctx.event()

@@ -145,7 +145,12 @@ def _needs_429(burst: Burst) -> httpx.Response:
     return burst.throttled
 
 
-@check("rate_limit", "throttles-past-budget", rule="rate-limit.throttle")
+@check(
+    "rate_limit",
+    "throttles-past-budget",
+    rule="rate-limit.throttle",
+    covers=("rate-limit.past-budget",),
+)
 def throttles_past_budget(ctx: Context) -> None:
     """A burst of POSTs past the budget is answered 429."""
     burst = _burst(ctx)
@@ -164,7 +169,12 @@ def throttles_past_budget(ctx: Context) -> None:
         )
 
 
-@check("rate_limit", "at-the-budget", rule="rate-limit.budget")
+@check(
+    "rate_limit",
+    "at-the-budget",
+    rule="rate-limit.budget",
+    covers=("rate-limit.not-before-budget",),
+)
 def at_the_budget(ctx: Context) -> None:
     """The first 429 comes after the budget is spent: not before, and not far after."""
     burst = _burst(ctx)
@@ -195,7 +205,7 @@ def at_the_budget(ctx: Context) -> None:
         )
 
 
-@check("rate_limit", "retry-after", rule="rate-limit.throttle")
+@check("rate_limit", "retry-after", rule="rate-limit.throttle", covers=("rate-limit.past-budget",))
 def retry_after(ctx: Context) -> None:
     """The 429 carries Retry-After as delta-seconds or an HTTP-date."""
     throttled = _needs_429(_burst(ctx))
@@ -210,7 +220,12 @@ def retry_after(ctx: Context) -> None:
         )
 
 
-@check("rate_limit", "throttled-changes-nothing", rule="rate-limit.no-effect")
+@check(
+    "rate_limit",
+    "throttled-changes-nothing",
+    rule="rate-limit.no-effect",
+    covers=("rate-limit.no-effect",),
+)
 def throttled_changes_nothing(ctx: Context) -> None:
     """A throttled schedule leaves the event's bot and its config as they were."""
     burst = _burst(ctx)
@@ -247,7 +262,12 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-@check("rate_limit", "recovers-after-retry-after", rule="rate-limit.throttle")
+@check(
+    "rate_limit",
+    "recovers-after-retry-after",
+    rule="rate-limit.throttle",
+    covers=("rate-limit.recovery",),
+)
 def recovers(ctx: Context) -> None:
     """After waiting Retry-After, the same call succeeds."""
     burst = _burst(ctx)

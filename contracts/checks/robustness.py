@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from calbot.contracts.domain.operations import EVENT_BOT
 from calbot.contracts.engine.registry import Context, check
+from calbot.contracts.engine.retrying import MALFORMED_TRANSIENT
 from calbot.contracts.engine.target import TargetError
 
 JSON = {"Content-Type": "application/json"}
@@ -34,14 +35,21 @@ HOSTILE: tuple[tuple[str, bytes, dict[str, str]], ...] = (
 )
 
 
-@check("robustness", "hostile-bodies", rule="robustness.no-5xx")
+@check(
+    "robustness",
+    "hostile-bodies",
+    rule="robustness.no-5xx",
+    covers=("robustness.hostile-bodies",),
+)
 def hostile_bodies(ctx: Context) -> None:
     """Malformed, huge, deep, mis-typed and mis-encoded requests never get a 5xx."""
     event = ctx.event()
     path = EVENT_BOT.format(id=event["id"])
     for what, body, headers in HOSTILE:
         try:
-            response = ctx.target.send("POST", path, content=body, headers=headers)
+            response = ctx.target.send(
+                "POST", path, content=body, headers=headers, transient=MALFORMED_TRANSIENT
+            )
         except TargetError as exc:
             ctx.fail(
                 f"{what}: no answer (the connection failed)",

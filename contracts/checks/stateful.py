@@ -310,7 +310,7 @@ def _trimmed(value: Any) -> Any:
     return value
 
 
-@check("stateful", "model-agreement", rule="stateful.model")
+@check("stateful", "model-agreement", rule="stateful.model", covers=("stateful.sequences",))
 def model_agreement(ctx: Context) -> None:
     """Random schedule/unschedule/read sequences give the answers the model gives."""
     ctx.event()  # fail fast (skip) when events cannot be created

@@ -32,13 +32,13 @@ from calbot.contracts.results import (
     new_run,
 )
 from calbot.contracts.rules import CLIENT_RULES, CLIENT_RULES_BY_ID, source_of
-from calbot.spec.throttles import RateLimit, parse_retry_after
+from calbot.spec.throttles import TRANSIENT_STATUSES, RateLimit, parse_retry_after
 
 DEFAULT_TIGHT_LOOP = RateLimit(5, 1.0)
 """More than 5 requests within 1 s to the same call after a 429 or 5xx is a tight loop."""
 
 WRITES = (SCHEDULE, UNSCHEDULE)
-TRANSIENT = (409, 502, 503, 504, 507)
+TRANSIENT = tuple(sorted(TRANSIENT_STATUSES))
 PERMANENT_400 = (ENDED_MESSAGE, DELETED_MESSAGE)
 _EARLY_TOLERANCE = 0.001  # seconds: timestamps have microsecond resolution
 

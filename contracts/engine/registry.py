@@ -16,22 +16,28 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
+from calbot.contracts.behaviours import BEHAVIOURS_BY_ID
 from calbot.contracts.domain.operations import BOT, EVENT, EVENT_BOT
 from calbot.contracts.engine.events import event_params
+from calbot.contracts.engine.retrying import persisted
 from calbot.contracts.engine.state_setup import StateSetup, StateSetupFailed, StateUnavailable
 from calbot.contracts.engine.target import Target
 from calbot.contracts.results import CheckResult, Finding, Level, Status
 from calbot.contracts.rules import RULES_BY_ID
 
 SERVER_ERROR_RULE = "robustness.no-5xx"
+TRANSIENT_RULE = "robustness.transient-clears"
+NO_SECOND_KEY = "no second workspace's API key was given"
 # A finding with no single response rests on the check's latest API exchanges: at most these.
 EVIDENCE_EXCHANGES = 6
 
@@ -56,6 +62,7 @@ class CheckSpec:
     rule: str
     function: Callable[[Context], None]
     description: str = ""
+    covers: tuple[str, ...] = ()  # behaviours (calbot.contracts.behaviours) it exercises
 
     @property
     def id(self) -> str:
@@ -83,15 +90,19 @@ REGISTRY: list[CheckSpec] = []
 
 
 def check(
-    contract: str, name: str, *, rule: str
+    contract: str, name: str, *, rule: str, covers: tuple[str, ...] = ()
 ) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
-    """Register a check under `contract::name`, citing a rule from `calbot.contracts.rules`."""
+    """Register a check under `contract::name`, citing a rule from `calbot.contracts.rules`
+    and the behaviours it exercises (`calbot.contracts.behaviours`)."""
     if rule not in RULES_BY_ID:
         raise ValueError(f"unknown rule {rule!r}")
+    unknown = [behaviour for behaviour in covers if behaviour not in BEHAVIOURS_BY_ID]
+    if unknown:
+        raise ValueError(f"unknown behaviours {unknown!r}")
 
     def register(function: Callable[[Context], None]) -> Callable[[Context], None]:
         doc = (function.__doc__ or "").strip().split("\n")[0]
-        spec = CheckSpec(contract, name, rule, function, doc)
+        spec = CheckSpec(contract, name, rule, function, doc, tuple(covers))
         if any(existing.id == spec.id for existing in REGISTRY):
             raise ValueError(f"check {spec.id} registered twice")
         REGISTRY.append(spec)
@@ -110,6 +121,7 @@ class RunOptions:
     strict: bool = False
     require_state: bool = False
     allow_skips: bool = False
+    min_coverage: float | None = None  # percent of the behaviours a run must exercise
     nonce: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
 
@@ -124,8 +136,10 @@ class Context:
         self.options = options
         self.spec = spec
         self.findings: list[Finding] = []
-        self.created: list[str] = []
+        self.created: list[tuple[str, str | None]] = []  # (event id, the workspace's key)
+        self.exercised: dict[str, int] = {}
         self._keys = itertools.count(1)
+        self._lock = threading.Lock()
         self._first_exchange = len(target.transcript)
 
     # --- state ----------------------------------------------------------------------------------
@@ -133,21 +147,62 @@ class Context:
     def now(self) -> datetime:
         return datetime.now(UTC)
 
-    def event(self, kind: str = "upcoming", **overrides: Any) -> dict[str, Any]:
-        """A fresh calendar event of `kind` on the target (skips the check if impossible)."""
+    def event(
+        self, kind: str = "upcoming", *, api_key: str | None = None, **overrides: Any
+    ) -> dict[str, Any]:
+        """A fresh calendar event of `kind` on the target (skips the check if impossible).
+
+        `api_key` puts it in that key's workspace (the second workspace's: `second_key()`).
+        `overrides` (times, say) need a state setup that chooses them, not given event ids."""
+        if overrides and not self.states.chooses_times:
+            raise NoState(
+                f"{NEEDS_EVENTS}an event with chosen times or fields ({', '.join(overrides)}); "
+                f"{self.states.description} cannot give one"
+            )
         params = {**event_params(kind, now=self.now()), **overrides}
         try:
-            body = self.states.create_event(kind, params)
+            if api_key is None:
+                body = self.states.create_event(kind, params)
+            else:
+                body = self.states.create_event(kind, params, api_key=api_key)
         except StateSetupFailed:
             raise  # broken, not unsupported: the run stops (exit 2)
         except StateUnavailable as exc:
             raise NoState(f"{NEEDS_EVENTS}{exc}") from None
-        self.created.append(body["id"])
+        with self._lock:
+            self.created.append((body["id"], api_key))
         return body
 
     def key(self, label: str = "key") -> str:
         """A deduplication key no other check or run uses."""
-        return f"calbot-{self.options.nonce}-{self.spec.name}-{label}-{next(self._keys)}"
+        with self._lock:
+            number = next(self._keys)
+        return f"calbot-{self.options.nonce}-{self.spec.name}-{label}-{number}"
+
+    def second_key(self) -> str:
+        """Another workspace's API key; skips the check when none was given."""
+        key = self.target.config.second_api_key
+        if not key:
+            raise Skip(NO_SECOND_KEY)
+        return key
+
+    # --- coverage -------------------------------------------------------------------------------
+
+    @contextmanager
+    def exercising(self, *behaviours: str) -> Iterator[None]:
+        """Count the API requests sent inside the block towards `behaviours` (which the check
+        must declare in `covers`): they were exercised, whatever the block found."""
+        undeclared = [name for name in behaviours if name not in self.spec.covers]
+        if undeclared:
+            raise ValueError(f"{self.spec.id} does not declare {undeclared!r} in covers")
+        start = len(self.target.transcript)
+        try:
+            yield
+        finally:
+            sent = self._api_requests(self.target.transcript[start:])
+            with self._lock:
+                for name in behaviours:
+                    self.exercised[name] = self.exercised.get(name, 0) + max(sent, 1)
 
     # --- the API --------------------------------------------------------------------------------
 
@@ -206,17 +261,42 @@ class Context:
         sent = self.target.transcript[self._first_exchange :]
         return [r for r in sent if self.target.operation_of(r.request.method, r.request.url.path)]
 
+    def _api_requests(self, responses: list[httpx.Response]) -> int:
+        operation_of = self.target.operation_of
+        return sum(1 for r in responses if operation_of(r.request.method, r.request.url.path))
+
+    def exercised_whole(self) -> None:
+        """The check ran to its end: a check that declares one behaviour and counted none
+        exercised it with every API request it sent."""
+        if len(self.spec.covers) == 1 and not self.exercised:
+            sent = self._api_requests(self.target.transcript[self._first_exchange :])
+            self.exercised[self.spec.covers[0]] = max(sent, 1)
+
     def _with_events(self, message: str) -> str:
-        missing = [event_id for event_id in self.created if event_id not in message]
+        missing = [event_id for event_id, _ in self.created if event_id not in message]
         if not missing:
             return message
         noun = "event" if len(missing) == 1 else "events"
         return f"{message} ({noun} {', '.join(missing)})"
 
     def expect_status(self, response: httpx.Response, status: int, what: str) -> bool:
-        """Record a finding unless the response has `status`; says whether it had."""
+        """Record a finding unless the response has `status`; says whether it had.
+
+        A documented transient answer that persisted past calbot's retries is a finding of
+        its own rule (`robustness.transient-clears`), saying so."""
         if response.status_code == status:
             return True
+        mark = persisted(response)
+        if mark is not None:
+            self.fail(
+                f"{what}: {mark.describe()}",
+                expected=f"{status} once the transient {mark.status} clears",
+                actual=f"{response.status_code} {_excerpt(response)}",
+                response=response,
+                signature=f"{what}: {mark.status} persisted",
+                rule=TRANSIENT_RULE,
+            )
+            return False
         self.fail(
             f"{what}: expected {status}, got {response.status_code}",
             expected=status,
@@ -245,9 +325,12 @@ class Context:
 
     def cleanup(self) -> None:
         """Remove the events this check created (best effort)."""
-        for event_id in self.created:
+        for event_id, api_key in self.created:
             try:
-                self.states.teardown(event_id)
+                if api_key is None:
+                    self.states.teardown(event_id)
+                else:
+                    self.states.teardown(event_id, api_key=api_key)
             except Exception:  # cleanup must never turn a result into an error
                 continue
         self.created.clear()

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
+from calbot.contracts.engine.coverage import coverage
 from calbot.contracts.engine.preflight import CouldNotRun, preflight
 from calbot.contracts.engine.registry import (
     NEEDS_EVENTS,
@@ -137,9 +138,11 @@ def run_check(
         result.reason = "the rate-limit contract is turned off (--no-rate-limit)"
         return result
     ctx = Context(target, states, options, spec)
+    retries_before = target.retries.snapshot()
     try:
         with target.recording():
             spec.function(ctx)
+            ctx.exercised_whole()
     except StateSetupFailed as exc:
         if abort:
             raise
@@ -155,6 +158,8 @@ def run_check(
         result.status, result.reason = Status.ERROR, f"{type(exc).__name__}: {exc}"
     finally:
         ctx.cleanup()
+    result.retried = {str(k): n for k, n in target.retries.since(retries_before).items()}
+    result.exercised = dict(ctx.exercised)
     result.findings = sorted(ctx.findings, key=finding_order)
     for finding in result.findings:
         finding.source = finding.source or source_of(finding.rule)
@@ -178,7 +183,8 @@ def run(
     Raises `CouldNotRun` (with `.result`, marked incomplete) when the target cannot be reached,
     refuses the key, is not this API, or state setup fails; `RunInterrupted` (with `.result`)
     on Ctrl-C. A run that verified too little comes back marked incomplete (see `hollow`)."""
-    checks = select(all_checks(), contracts)
+    known = all_checks()
+    checks = select(known, contracts)
     started, clock = datetime.now(UTC), time.perf_counter()
     result = new_run(
         target.label,
@@ -192,6 +198,7 @@ def run(
             "state_setup": states.description,
             "contracts": sorted({spec.contract for spec in checks}),
         },
+        min_coverage=options.min_coverage,
     )
     try:
         preflight(target)
@@ -216,6 +223,7 @@ def run(
         )
         raise _stop(result, clock, target, RunInterrupted, reason) from None
     _finish(result, clock, target)
+    result.coverage = coverage(known, checks, result.checks)
     result.incomplete = hollow(result, options)
     return result
 
@@ -241,6 +249,7 @@ def hollow(result: RunResult, options: RunOptions) -> str | None:
 def _finish(result: RunResult, clock: float, target: Target) -> None:
     result.duration = round(time.perf_counter() - clock, 3)
     result.options["throttled_waits"] = target.throttled_waits
+    result.options["transient_retries"] = result.retried()
 
 
 def _stop(

@@ -37,14 +37,23 @@ class StateSetup(Protocol):
     """Creates (and optionally tears down) calendar events on the target."""
 
     description: str
+    chooses_times: bool  # whether events get the times asked for (given ids have their own)
 
-    def create_event(self, kind: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Create an event; returns its CalendarEvent body. Raises StateUnavailable."""
+    def create_event(
+        self, kind: str, params: dict[str, Any], *, api_key: str | None = None
+    ) -> dict[str, Any]:
+        """Create an event (in `api_key`'s workspace when given); returns its CalendarEvent
+        body. Raises StateUnavailable."""
         ...
 
-    def teardown(self, event_id: str) -> None:
+    def teardown(self, event_id: str, *, api_key: str | None = None) -> None:
         """Remove an event created by `create_event` (best effort)."""
         ...
+
+
+def _one_workspace(api_key: str | None, how: str) -> None:
+    if api_key is not None:
+        raise StateUnavailable(f"{how} cannot put events in a second workspace")
 
 
 def _event_body(body: object, where: str) -> dict[str, Any]:
@@ -62,11 +71,14 @@ class ProviderStates:
         self.shown = target.url_for(url)
         self.description = f"provider states at {self.shown}"
 
-    def _post(self, action: str, params: dict[str, Any]) -> Any:
+    chooses_times = True
+
+    def _post(self, action: str, params: dict[str, Any], api_key: str | None = None) -> Any:
         payload = {"state": STATE_NAME, "action": action, "params": params}
         where = f"the state URL {self.shown}"
+        key: Any = {} if api_key is None else {"api_key": api_key}
         try:
-            response = self.target.send("POST", self.url, json=payload, paced=False)
+            response = self.target.send("POST", self.url, json=payload, paced=False, **key)
         except TargetError as exc:
             raise StateSetupFailed(f"{where} cannot be used: {exc}") from None
         if response.status_code != 200:
@@ -85,12 +97,14 @@ class ProviderStates:
                 f"{where} answered 200 to {action} but not with JSON: {one_line(response.text)}"
             ) from None
 
-    def create_event(self, kind: str, params: dict[str, Any]) -> dict[str, Any]:
-        return _event_body(self._post("setup", params), f"state setup at {self.url}")
+    def create_event(
+        self, kind: str, params: dict[str, Any], *, api_key: str | None = None
+    ) -> dict[str, Any]:
+        return _event_body(self._post("setup", params, api_key), f"state setup at {self.url}")
 
-    def teardown(self, event_id: str) -> None:
+    def teardown(self, event_id: str, *, api_key: str | None = None) -> None:
         with contextlib.suppress(StateUnavailable):  # teardown is optional in the protocol
-            self._post("teardown", {"id": event_id})
+            self._post("teardown", {"id": event_id}, api_key)
 
 
 class CallableStates:
@@ -100,7 +114,12 @@ class CallableStates:
         self.function = function
         self.description = f"state callable {getattr(function, '__name__', function)!r}"
 
-    def create_event(self, kind: str, params: dict[str, Any]) -> dict[str, Any]:
+    chooses_times = True
+
+    def create_event(
+        self, kind: str, params: dict[str, Any], *, api_key: str | None = None
+    ) -> dict[str, Any]:
+        _one_workspace(api_key, "a state callable")
         try:
             body = self.function(STATE_NAME, "setup", params)
         except Exception as exc:
@@ -111,7 +130,7 @@ class CallableStates:
             raise StateUnavailable("the state callable does not set up this state (None)")
         return _event_body(body, "the state callable")
 
-    def teardown(self, event_id: str) -> None:
+    def teardown(self, event_id: str, *, api_key: str | None = None) -> None:
         with contextlib.suppress(Exception):  # teardown is optional
             self.function(STATE_NAME, "teardown", {"id": event_id})
 
@@ -125,7 +144,12 @@ class GivenEvents:
         given = ", ".join(f"{kind}×{len(ids)}" for kind, ids in self.pool.items()) or "none"
         self.description = f"given event ids ({given})"
 
-    def create_event(self, kind: str, params: dict[str, Any]) -> dict[str, Any]:
+    chooses_times = False
+
+    def create_event(
+        self, kind: str, params: dict[str, Any], *, api_key: str | None = None
+    ) -> dict[str, Any]:
+        _one_workspace(api_key, "given event ids")
         ids = self.pool.get(kind)
         if not ids:
             raise StateUnavailable(
@@ -148,7 +172,7 @@ class GivenEvents:
             body = None
         return _event_body(body, f"GET of the given event {event_id}")
 
-    def teardown(self, event_id: str) -> None:
+    def teardown(self, event_id: str, *, api_key: str | None = None) -> None:
         """Given events are not ours to remove."""
 
 
@@ -156,12 +180,15 @@ class NoStates:
     """No way to create events."""
 
     description = "no state setup"
+    chooses_times = False
 
-    def create_event(self, kind: str, params: dict[str, Any]) -> dict[str, Any]:
+    def create_event(
+        self, kind: str, params: dict[str, Any], *, api_key: str | None = None
+    ) -> dict[str, Any]:
         raise StateUnavailable(
             "no state setup: give --state-url (provider states) or existing event ids "
             "with --event KIND=ID"
         )
 
-    def teardown(self, event_id: str) -> None:
+    def teardown(self, event_id: str, *, api_key: str | None = None) -> None:
         """Nothing to remove."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,10 +17,11 @@ from calbot.contracts.domain.operations import (
 from calbot.contracts.engine.activity import Activity
 from calbot.contracts.engine.curl import curl_command
 from calbot.contracts.engine.pacing import Pacer
+from calbot.contracts.engine.retrying import PERSISTED, Persisted, Retries, next_wait
 from calbot.contracts.engine.transport import ASGIApp, SyncASGITransport
 from calbot.contracts.masking import mask
 from calbot.contracts.results import Exchange
-from calbot.spec.throttles import RateLimit, parse_retry_after
+from calbot.spec.throttles import TRANSIENT_STATUSES, RateLimit, parse_retry_after
 
 IN_PROCESS_URL = "http://calbot.invalid"
 MAX_THROTTLED_RETRIES = 3
@@ -45,6 +46,7 @@ class TargetConfig:
     base_url: str | None = None
     app: ASGIApp | None = None
     api_key: str | None = None
+    second_api_key: str | None = None  # another workspace's key, for the workspace checks
     rate_limit: RateLimit | None = None
     max_wait: float = 60.0
     timeout: float = 10.0
@@ -78,6 +80,7 @@ class Target:
         )
         self.transcript: list[httpx.Response] = []
         self.throttled_waits = 0
+        self.retries = Retries()
         self.memo: dict[str, Any] = {}
         # Waits go through the activity: shown by a progress display, cut short by stop().
         self.sleep: Callable[[float], None] = self.activity.pause
@@ -93,7 +96,8 @@ class Target:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return (self.config.api_key,) if self.config.api_key else ()
+        keys = (self.config.api_key, self.config.second_api_key)
+        return tuple(key for key in keys if key)
 
     def auth_headers(self, key: str | None = _UNSET) -> dict[str, str]:
         key = self.config.api_key if key is _UNSET else key
@@ -118,12 +122,19 @@ class Target:
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         auth: bool = True,
+        api_key: str | None = _UNSET,
         paced: bool = True,
         retry_throttled: bool = True,
+        transient: Collection[int] = TRANSIENT_STATUSES,
     ) -> httpx.Response:
-        """Send one request. A 429 is waited out (Retry-After) and retried, never returned,
-        unless `retry_throttled` is False."""
-        all_headers = {**self.config.extra_headers, **(self.auth_headers() if auth else {})}
+        """Send one request, as calbot's client rules demand of a client.
+
+        A 429 is waited out (Retry-After) and retried, never returned, unless `retry_throttled`
+        is False. An answer in `transient` (by default the documented 409, 502-504 and 507) is
+        retried after its Retry-After, or with backoff, up to a bound (`retrying`); an answer
+        that persists past it is returned marked (`retrying.persisted`). `api_key` sends another
+        key than the configured one (the second workspace's)."""
+        all_headers = {**self.config.extra_headers, **(self.auth_headers(api_key) if auth else {})}
         all_headers.update(headers or {})
         kwargs: dict[str, Any] = {"headers": all_headers}
         if json is not _UNSET:
@@ -131,20 +142,33 @@ class Target:
         elif content is not None:
             kwargs["content"] = content
         operation = self.operation_of(method, path)
-        for attempt in range(MAX_THROTTLED_RETRIES + 1):
+        throttled, retried, waited = 0, 0, 0.0
+        while True:
             moment = self.pacer.before_send(operation) if paced and operation else None
             response = self._send_once(method, path, kwargs)
             if moment is not None and operation:
                 self.pacer.answered(operation, moment)
-            if response.status_code != 429 or not retry_throttled:
+            status = response.status_code
+            if status == 429 and retry_throttled:
+                if throttled == MAX_THROTTLED_RETRIES:
+                    raise TargetThrottled(
+                        f"{method} {path} was still answered 429 after {MAX_THROTTLED_RETRIES} "
+                        "waits for Retry-After; lower the pace with --rate-limit"
+                    )
+                throttled += 1
+                self.wait_out(response)
+                continue
+            if status not in transient:
                 return response
-            if attempt == MAX_THROTTLED_RETRIES:
-                break
-            self.wait_out(response)
-        raise TargetThrottled(
-            f"{method} {path} was still answered 429 after {MAX_THROTTLED_RETRIES} waits "
-            "for Retry-After; lower the pace with --rate-limit"
-        )
+            retried += 1
+            wait = next_wait(response, retried, waited, self.config.max_wait)
+            if isinstance(wait, str):
+                response.extensions[PERSISTED] = Persisted(status, retried, waited, wait)
+                return response
+            self.retries.add(status)
+            waited += wait
+            with self.activity.waiting(wait, f"a retry after {status}"):
+                self.sleep(wait)
 
     def wait_out(self, response: httpx.Response) -> float:
         """Sleep as a 429's Retry-After says (1 s when absent or unusable), capped by max_wait."""

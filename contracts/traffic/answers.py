@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from calbot.contracts.results import Finding
 from calbot.contracts.traffic.traffic import PROXY, Traffic
-from calbot.spec.throttles import parse_retry_after
+from calbot.spec.throttles import TRANSIENT_STATUSES, parse_retry_after
 
 Findings = list[Finding] | None
 
-OUTAGE = (502, 503, 504, 507)
+OUTAGE = tuple(sorted(status for status in TRANSIENT_STATUSES if status >= 500))
 """5xx answers Recall documents as transient (retry later): not judged as server errors."""
 
 

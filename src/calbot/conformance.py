@@ -12,6 +12,7 @@ With neither `url` nor `app`, the built-in reference server is tested in-process
 from __future__ import annotations
 
 import random
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +48,7 @@ class Conformance:
     url: str | None = None
     app: Any = None
     api_key: str | None = None
+    second_api_key: str | None = None  # another workspace's API key (the workspace checks)
     state_url: str | None = None
     state_callable: StateCallable | None = None
     events: Mapping[str, list[str]] = field(default_factory=dict)
@@ -60,6 +62,7 @@ class Conformance:
     strict: bool = False
     require_state: bool = False
     allow_skips: bool = False
+    min_coverage: float | None = None  # percent of the behaviours the run must exercise
     label: str | None = None
 
 
@@ -68,17 +71,21 @@ def build(options: Conformance, activity: Activity | None = None) -> tuple[Targe
     builtin = options.url is None and options.app is None
     app = options.app
     budget = options.rate_limit
+    api_key, second_api_key = options.api_key, options.second_api_key
     if builtin:
         from calbot.server import ServerConfig, create_app
 
         budget = budget or BUILTIN_BUDGET
-        keys = (options.api_key,) if options.api_key else ()
-        app = create_app(ServerConfig(api_keys=keys, rate_limit=budget))
+        # Two workspaces, so that the key and workspace checks run against it too.
+        api_key = api_key or f"calbot-builtin-{secrets.token_hex(8)}"
+        second_api_key = second_api_key or f"calbot-builtin-{secrets.token_hex(8)}"
+        app = create_app(ServerConfig(api_keys=(api_key, second_api_key), rate_limit=budget))
     target = Target(
         TargetConfig(
             base_url=options.url,
             app=app,
-            api_key=options.api_key,
+            api_key=api_key,
+            second_api_key=second_api_key,
             rate_limit=budget,
             max_wait=options.max_wait,
             timeout=options.timeout,
@@ -117,6 +124,7 @@ def run_conformance(
         strict=options.strict,
         require_state=options.require_state,
         allow_skips=options.allow_skips,
+        min_coverage=options.min_coverage,
     )
     try:
         return run(target, states, run_options, contracts=options.contracts, progress=progress)

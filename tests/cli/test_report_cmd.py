@@ -65,7 +65,7 @@ def saved(tmp_path: Path) -> Path:
         ("html", "<!DOCTYPE html>"),
         ("md", "## calbot: ❌ Non-conformant"),
         ("junit", '<?xml version="1.0" encoding="UTF-8"?>'),
-        ("json", '{\n  "schema_version": "1.1"'),
+        ("json", '{\n  "schema_version": "1.2"'),
     ],
 )
 def test_renders_to_stdout(saved: Path, fmt: str, start: str) -> None:
@@ -105,7 +105,7 @@ def test_secret_option_masks(saved: Path) -> None:
         ('["a", "list"]', "not a calbot result: no schema_version field"),
         ('{"hello": "world"}', "not a calbot result: no schema_version field"),
         ('{"schema_version": "9.9"}', "schema_version '9.9' is not supported"),
-        ('{"schema_version": "1.1", "checks": []}', "not a calbot result: (top level): "),
+        ('{"schema_version": "1.2", "checks": []}', "not a calbot result: (top level): "),
     ],
 )
 def test_bad_input_exits_2_with_one_line(

@@ -14,6 +14,7 @@ import pytest
 from calbot.contracts.results import (
     SCHEMA_VERSION,
     CheckResult,
+    Coverage,
     Exchange,
     Finding,
     RunResult,
@@ -43,21 +44,21 @@ def test_schema_is_documented() -> None:
     schema = result_schema()
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["$id"]
-    assert schema["properties"]["schema_version"]["const"] == SCHEMA_VERSION == "1.1"
+    assert schema["properties"]["schema_version"]["const"] == SCHEMA_VERSION == "1.2"
     for sub in schemas(schema):
         assert sub.get("description"), sub
 
 
 def test_schema_lists_exactly_the_model_fields() -> None:
     defs = result_schema()["$defs"]
-    for model, name in ((CheckResult, "check"), (Finding, "finding"), (Exchange, "exchange")):
-        fields = {f.name for f in dataclasses.fields(model)} | (
-            {"id"} if name == "check" else set()
-        )
+    computed = {"check": {"id"}, "coverage": {"exercised"}}
+    models = ((CheckResult, "check"), (Finding, "finding"), (Exchange, "exchange"))
+    for model, name in (*models, (Coverage, "coverage")):
+        fields = {f.name for f in dataclasses.fields(model)} | computed.get(name, set())
         assert set(defs[name]["properties"]) == fields
         assert set(defs[name]["required"]) == fields
     top = {f.name for f in dataclasses.fields(RunResult)}
-    top |= {"schema_version", "verdict", "exit_code", "counts"}
+    top |= {"schema_version", "verdict", "exit_code", "counts", "coverage_percent"}
     assert set(result_schema()["properties"]) == top
 
 
@@ -74,7 +75,7 @@ def test_written_json_validates_and_round_trips(name: str, request: pytest.Fixtu
 
 def test_pretty_printed_in_a_stable_order(result: RunResult) -> None:
     text = render(result, "json")
-    assert text.startswith('{\n  "schema_version": "1.1",\n  "verdict": "non-conformant",\n')
+    assert text.startswith('{\n  "schema_version": "1.2",\n  "verdict": "non-conformant",\n')
     data = json.loads(text)
     assert list(data)[:5] == ["schema_version", "verdict", "exit_code", "incomplete", "counts"]
     assert list(data["checks"][0])[:3] == ["id", "contract", "name"]
@@ -111,9 +112,9 @@ def test_hundreds_of_findings_validate(result: RunResult, tmp_path: Path) -> Non
         ('{"a": 1}', "not a calbot result: no schema_version field"),
         (
             '{"schema_version": "2.0"}',
-            "schema_version '2.0' is not supported (this calbot reads '1.0', '1.1')",
+            "schema_version '2.0' is not supported (this calbot reads '1.0', '1.1', '1.2')",
         ),
-        ('{"schema_version": "1.1"}', "not a calbot result: (top level): 'verdict' is a required"),
+        ('{"schema_version": "1.2"}', "not a calbot result: (top level): 'verdict' is a required"),
     ],
 )
 def test_bad_input_is_one_clear_line(text: str, message: str) -> None:
