@@ -78,8 +78,8 @@ def test_http_run_fails_the_mutant_naming_its_rule(mutant: Mutant) -> None:
 def test_the_real_server_passes_in_process() -> None:
     result = run_conformance(Conformance(seed=SEED))
     assert result.exit_code == 0, describe(result)
-    skipped = {c.id for c in result.checks if c.status is Status.SKIPPED}
-    assert skipped == {"errors::credentials-401"}, describe(result)
+    # The built-in server runs with two generated keys: the key checks run too, none skips.
+    assert all(c.status is Status.PASSED for c in result.checks), describe(result)
 
 
 @pytest.mark.slow
