@@ -1,7 +1,7 @@
 """The request ledger: one record per request the reference server answered, as JSON lines.
 
 The reference server writes it (`calbot serve --record`, the `calbot_server` fixture); the
-client rules (`client_rules.py`) read it. One line per request, each a JSON object:
+client rules (`calbot.contracts.clients.verify`) read it. One line per request, each a JSON object:
 
     {"v": 1, "seq": 4, "time": "2030-01-01T10:00:01.250000Z", "method": "POST",
      "path": "/api/v2/calendar-events/5f1c…/bot/",
