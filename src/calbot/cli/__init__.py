@@ -23,7 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class LazyGroup(click.Group):
-    """A group whose subcommands are imported only when used."""
+    """A group whose subcommands are imported only when used, with their settings file."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -33,13 +33,52 @@ class LazyGroup(click.Group):
             return None
         module_name, attribute = COMMANDS[cmd_name]
         command: click.Command = getattr(importlib.import_module(module_name), attribute)
+        _apply_config(ctx, cmd_name, command)
         return command
+
+
+CONFIG_KEY = "calbot.config"
+"""`ctx.meta` key of the settings file in use (a `ConfigFile`), for `--show-config`."""
+
+
+def _apply_config(ctx: click.Context, name: str, command: click.Command) -> None:
+    """Give `command` the settings file's values as its defaults (flags and env vars win)."""
+    from pathlib import Path
+
+    from calbot.cli.config_file import ConfigError, default_map, find, load
+
+    if ctx.params.get("no_config") or ctx.resilient_parsing:
+        return
+    given = ctx.params.get("config")
+    try:
+        path = Path(given) if given else find(Path.cwd())
+        if path is None:
+            return
+        config = load(path, set(COMMANDS))
+        defaults = default_map(config, name, command)
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    ctx.meta[CONFIG_KEY] = config
+    ctx.default_map = {**(ctx.default_map or {}), name: defaults}
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="calbot")
-def cli() -> None:
-    """Contract tests and a reference server for Recall.ai's Schedule Bot For Calendar Event."""
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False),
+    envvar="CALBOT_CONFIG",
+    metavar="FILE",
+    help="Settings file (default: calbot.toml, or [tool.calbot] in pyproject.toml, found from "
+    "the working directory up). Env CALBOT_CONFIG.",
+)
+@click.option("--no-config", is_flag=True, help="Read no settings file.")
+def cli(config: str | None, no_config: bool) -> None:
+    """Contract tests and a reference server for Recall.ai's Schedule Bot For Calendar Event.
+
+    Settings come from the command line, then CALBOT_* environment variables, then the
+    settings file (calbot.toml or [tool.calbot] in pyproject.toml)."""
 
 
 def main(argv: list[str] | None = None) -> Any:

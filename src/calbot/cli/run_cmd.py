@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import random
+import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -105,6 +107,17 @@ def _events(
     "the working directory).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Only the verdict line.")
+@click.option(
+    "--show-config",
+    is_flag=True,
+    help="Print the resolved settings (and where each comes from), keys masked; run nothing.",
+)
+@click.option(
+    "--list",
+    "list_checks",
+    is_flag=True,
+    help="List the checks (with --contracts, those), their rules and evidence; run nothing.",
+)
 @click.option("--heartbeat", type=click.FloatRange(0.1), default=5.0, hidden=True)
 def run(  # noqa: PLR0917 - click passes options positionally
     url: str | None,
@@ -125,6 +138,8 @@ def run(  # noqa: PLR0917 - click passes options positionally
     timeout: float,
     hypothesis_database: Path | None,
     quiet: bool,
+    show_config: bool,
+    list_checks: bool,
     heartbeat: float,
 ) -> None:
     """Run the conformance contracts and write a report.
@@ -142,6 +157,8 @@ def run(  # noqa: PLR0917 - click passes options positionally
         select(all_checks(), names)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--contracts") from None
+    if show_config or list_checks:
+        _say_only(show_config, names, api_key)
     options = Conformance(
         url=url,
         api_key=api_key,
@@ -160,3 +177,17 @@ def run(  # noqa: PLR0917 - click passes options positionally
     )
     invocation = Invocation(options, report_dir, formats, quiet, heartbeat, hypothesis_database)
     finish(invocation, execute(invocation))
+
+
+def _say_only(show_config: bool, contracts: list[str] | None, api_key: str | None) -> NoReturn:
+    """`--show-config` / `--list`: print, run nothing, exit 0."""
+    from calbot.cli import CONFIG_KEY
+    from calbot.cli.run_info import list_checks
+    from calbot.cli.run_info import show_config as show
+
+    ctx = click.get_current_context()
+    if show_config:
+        show(ctx, ctx.find_root().meta.get(CONFIG_KEY), [api_key] if api_key else [])
+    else:
+        list_checks(contracts)
+    sys.exit(0)
