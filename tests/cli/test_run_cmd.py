@@ -74,6 +74,9 @@ def test_unreachable_target_exits_2_with_one_line(tmp_path: Path) -> None:
         (["--report", "pdf"], "unknown format pdf"),
         (["--event", "yesterday=abc"], "KIND=ID"),
         (["--max-examples", "0"], "0"),
+        (["--url", "127.0.0.1:8000"], "did you mean http://127.0.0.1:8000?"),
+        (["--url", "ftp://example.com"], "is not an http(s) URL"),
+        (["--state-url", "states"], "or give a path on the target, like /_calbot/states"),
     ],
 )
 def test_bad_arguments_exit_2(
@@ -83,6 +86,8 @@ def test_bad_arguments_exit_2(
     result = CliRunner().invoke(cli, ["run", *args])
     assert result.exit_code == 2
     assert message in result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert result.output.startswith("error: ")
     report = (tmp_path / "calbot-report" / "calbot-report.md").read_text()
     assert "Could not run: bad arguments" in report
 
@@ -95,6 +100,7 @@ def test_unwritable_report_dir_exits_2(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "cannot write the report" in result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
 
 
 def test_a_url_without_state_setup_says_so(tmp_path: Path) -> None:

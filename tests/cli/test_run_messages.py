@@ -97,3 +97,19 @@ def test_a_check_line_keeps_its_columns_and_one_line() -> None:
     line = Display(Activity(), (), live=False, heartbeat=5).check_line(spec, result)
     assert "\n" not in line
     assert f"{spec.id:<48}   0.00s  needs events: the state URL answered <html> x" in line
+
+
+def test_skipped_checks_in_a_row_with_one_reason_are_one_line() -> None:
+    specs = all_checks()[:5]
+    reason = "needs events: no state setup: give --state-url (provider states)"
+    lines: list[str] = []
+    echo = functools.partial(_collect, lines)
+    with Display(Activity(), (), live=False, heartbeat=5, echo=echo) as display:
+        for spec in specs[:3]:
+            display("done", spec, dataclasses.replace(spec.result(Status.SKIPPED), reason=reason))
+        display("done", specs[3], specs[3].result(Status.PASSED))
+        skipped = dataclasses.replace(specs[4].result(Status.SKIPPED), reason="x")
+        display("done", specs[4], skipped)
+    assert len(lines) == 3, lines  # the last skip is shown when the display closes
+    assert f"3 checks skipped ({specs[0].id} … {specs[2].id}): {reason}" in lines[0]
+    assert specs[4].id in lines[2] and lines[2].endswith("  x")

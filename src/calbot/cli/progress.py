@@ -19,7 +19,7 @@ from calbot.contracts.engine.activity import Activity
 from calbot.contracts.engine.excerpt import one_line
 from calbot.contracts.engine.registry import CheckSpec
 from calbot.contracts.masking import mask
-from calbot.contracts.results import CheckResult
+from calbot.contracts.results import CheckResult, Status
 
 LIVE_TICK = 0.25
 LINE = 200
@@ -59,6 +59,7 @@ class Display:
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._tick, name="calbot-progress", daemon=True)
         self._shown = False  # a live line is on screen
+        self._skipped: list[tuple[CheckSpec, CheckResult]] = []  # in a row, one reason
 
     def __enter__(self) -> Display:
         self._thread.start()
@@ -74,13 +75,32 @@ class Display:
         self._thread.join(timeout=1.0)
         with self._lock:
             self._clear()
+            self._flush_skipped()
 
     def __call__(self, stage: str, spec: CheckSpec, result: CheckResult | None) -> None:
         if stage != "done" or result is None:
             return
         with self._lock:
             self._clear()
+            if result.status is Status.SKIPPED and result.reason:
+                if self._skipped and self._skipped[0][1].reason != result.reason:
+                    self._flush_skipped()
+                self._skipped.append((spec, result))
+                return
+            self._flush_skipped()
             self.echo(self.check_line(spec, result))
+
+    def _flush_skipped(self) -> None:
+        """Skipped checks in a row with one reason: one line ("20 checks skipped: ...")."""
+        skipped, self._skipped = self._skipped, []
+        if len(skipped) == 1:
+            self.echo(self.check_line(*skipped[0]))
+        elif skipped:
+            symbol, colour = STATUS_MARKS[Status.SKIPPED]
+            first, last = skipped[0][0].id, skipped[-1][0].id
+            reason = mask(skipped[0][1].reason or "", self.secrets)
+            line = f"{len(skipped)} checks skipped ({first} … {last}): {reason}"
+            self.echo(f"  {click.style(symbol, fg=colour)} {one_line(line, LINE - 4)}")
 
     def check_line(self, spec: CheckSpec, result: CheckResult) -> str:
         symbol, colour = STATUS_MARKS[result.status]

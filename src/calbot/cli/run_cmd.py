@@ -25,6 +25,58 @@ def _rate_limit(
         raise click.BadParameter(str(exc)) from None
 
 
+def _url(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    problem = url_problem(value)
+    if problem:
+        raise click.BadParameter(problem)
+    return value
+
+
+def _state_url(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None or value.startswith("/"):
+        return value
+    problem = url_problem(value)
+    if problem:
+        raise click.BadParameter(f"{problem}; or give a path on the target, like /_calbot/states")
+    return value
+
+
+def url_problem(value: str) -> str | None:
+    """Why `value` is not an http(s) URL with a host, or None when it is one."""
+    import httpx
+
+    try:
+        url = httpx.URL(value)
+    except (httpx.InvalidURL, TypeError):
+        return f"{value!r} is not a URL"
+    if url.scheme not in ("http", "https"):
+        hint = f"; did you mean http://{value}?" if "://" not in value else ""
+        return f"{value!r} is not an http(s) URL{hint}"
+    if not url.host:
+        return f"{value!r} has no host"
+    return None
+
+
+def _writable(report_dir: Path) -> None:
+    """Stop before the run when the reports could not be written at its end."""
+    import os
+
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise click.BadParameter(
+            f"cannot write the report to {report_dir}: {reason}", param_hint="--report-dir"
+        ) from None
+    if not os.access(report_dir, os.W_OK | os.X_OK):
+        raise click.BadParameter(
+            f"cannot write the report to {report_dir}: permission denied",
+            param_hint="--report-dir",
+        )
+
+
 def _events(
     _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
 ) -> dict[str, list[str]]:
@@ -37,13 +89,22 @@ def _events(
 
 
 @click.command(cls=RunCommand)
-@click.option("--url", help="Base URL of the implementation to test. Default: the built-in server.")
+@click.option(
+    "--url",
+    callback=_url,
+    help="Base URL of the implementation to test (http:// or https://). Default: the built-in "
+    "server.",
+)
 @click.option(
     "--api-key",
     envvar="CALBOT_API_KEY",
     help="API key, sent as `Token <key>` (env CALBOT_API_KEY).",
 )
-@click.option("--state-url", help="Provider-state URL (absolute, or a path on the target).")
+@click.option(
+    "--state-url",
+    callback=_state_url,
+    help="Provider-state URL (absolute, or a path on the target).",
+)
 @click.option(
     "--event",
     "events",
@@ -159,6 +220,7 @@ def run(  # noqa: PLR0917 - click passes options positionally
         raise click.BadParameter(str(exc), param_hint="--contracts") from None
     if show_config or list_checks:
         _say_only(show_config, names, api_key)
+    _writable(report_dir)
     options = Conformance(
         url=url,
         api_key=api_key,
