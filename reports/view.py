@@ -109,6 +109,16 @@ class ReportView:
         return coverage_counts(self.result)
 
     @property
+    def coverage_absent(self) -> str:
+        """Why a result carries no coverage (said when it has none)."""
+        if self.result.incomplete:
+            return "the run did not finish its checks"
+        return (
+            "only calbot run and the pytest plugin measure coverage; this result (of recorded "
+            "traffic, or older than coverage) carries none"
+        )
+
+    @property
     def coverage_note(self) -> str:
         """Whether coverage counts towards the verdict (only with a minimum asked)."""
         return minimum_note(self.result)

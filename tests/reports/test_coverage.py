@@ -229,7 +229,7 @@ def test_html_below_the_minimum(covered: RunResult) -> None:
 def test_html_without_coverage_says_it_was_not_measured(result: RunResult) -> None:
     html = render(result, "html")
     assert '<section id="coverage">' in html
-    assert "Not measured: this result carries no coverage" in html
+    assert "Not measured: only calbot run and the pytest plugin measure coverage" in html
     assert 'id="coverage-summary"' not in html and 'id="retries"' not in html
     result.incomplete = "could not run: the target refused the key"
     assert "Not measured: the run did not finish its checks." in render(result, "html")
