@@ -149,16 +149,13 @@ class RunResult:
         exercised = sum(1 for item in self.coverage if item.exercised)
         return round(100.0 * exercised / len(self.coverage), 1)
 
-    def coverage_shortfall(self) -> str | None:
-        """Why the run falls short of `min_coverage`, or None when it does not (or none set)."""
+    def coverage_shortfall(self, minimum: str = "the minimum of") -> str | None:
+        """Why the run falls short of `min_coverage`, or None when it does not (or none set):
+        "coverage 72% is below the minimum of 90%" (`minimum` names it: "--min-coverage")."""
         percent = self.coverage_percent
         if self.min_coverage is None or percent is None or percent >= self.min_coverage:
             return None
-        exercised = sum(1 for item in self.coverage if item.exercised)
-        return (
-            f"coverage {percent:g}% ({exercised} of {len(self.coverage)} behaviours) is below "
-            f"the minimum of {self.min_coverage:g}%"
-        )
+        return f"coverage {percent:g}% is below {minimum} {self.min_coverage:g}%"
 
     def retried(self) -> dict[str, int]:
         """Transient answers retried over the whole run, by status."""
@@ -242,6 +239,23 @@ def new_run(target: str, started_at: datetime, **fields: Any) -> RunResult:
 
     spec_version = str(load_spec()["info"]["version"])
     return RunResult(target, __version__, spec_version, started_at, **fields)
+
+
+def describe_retries(retried: Mapping[str, int] | Mapping[int, int]) -> str:
+    """ "the server answered 507 three times and 409 once; retried" (empty when none).
+
+    `retried` counts transient answers by status, as `CheckResult.retried` and
+    `RunResult.retried()` do (the engine's counter keys them by int)."""
+    counts = sorted((int(status), count) for status, count in retried.items() if count)
+    if not counts:
+        return ""
+    parts = [f"{status} {_times(count)}" for status, count in counts]
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"the server answered {listed}; retried"
+
+
+def _times(count: int) -> str:
+    return {1: "once", 2: "twice", 3: "three times"}.get(count, f"{count} times")
 
 
 def level_status(level: Level) -> Status:

@@ -59,6 +59,11 @@ def option_text(value: object) -> str:
     return str(value)
 
 
+def capfirst(text: str) -> str:
+    """`text` with its first letter upper-case: a phrase made a sentence's start."""
+    return text[:1].upper() + text[1:]
+
+
 def plural(count: int, word: str, many: str | None = None) -> str:
     """`1 check`, `2 checks`, `3 findings`: the count and the right form of the word."""
     return f"{count} {word if count == 1 else many or word + 's'}"

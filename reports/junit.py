@@ -18,6 +18,9 @@ The shape follows the Apache Ant JUnit schema CI servers read (windyroad/JUnit-S
   to a `calbot.warning` property. Under `--strict` (`RunResult.strict`), where warnings make the
   run non-conformant, a warning is a `<failure type="warning:<rule>">` instead, so CI agrees with
   the verdict.
+- coverage and transient retries, facts about the run: `calbot.coverage` (the summary phrase),
+  `calbot.coverage_percent`, `calbot.min_coverage` and `calbot.transient_retries` properties;
+  a run below its `min_coverage` adds a `<failure>` testcase `calbot::coverage` saying so.
 """
 
 from __future__ import annotations
@@ -26,10 +29,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from calbot.contracts.results import CheckResult, Finding, Level, RunResult, Status
+from calbot.reports.coverage import coverage_summary
+from calbot.reports.retries import run_retries
 from calbot.reports.view import CheckView, prepare
 
 PACKAGE = "calbot"
 RUN_CASE = "run"
+COVERAGE_CASE = "coverage"
 MAX_GROUPS = 50
 
 
@@ -88,6 +94,9 @@ def suites(result: RunResult) -> list[Suite]:
         by_contract.setdefault(view.check.contract, []).append(view)
     if result.incomplete:
         by_contract.setdefault(PACKAGE, []).append(_incomplete(result, result.incomplete))
+    shortfall = result.coverage_shortfall()
+    if shortfall and not result.incomplete:
+        by_contract.setdefault(PACKAGE, []).append(_short_of_coverage(result, shortfall))
     if not by_contract:
         return [Suite(0, PACKAGE, timestamp(result.started_at), [])]
     built = []
@@ -111,6 +120,37 @@ def _incomplete(result: RunResult, reason: str) -> CheckView:
         started_at=result.started_at,
     )
     return CheckView(check, "", [], [], 0)
+
+
+def _short_of_coverage(result: RunResult, shortfall: str) -> CheckView:
+    check = CheckResult(
+        contract=PACKAGE,
+        name=COVERAGE_CASE,
+        rule=f"{PACKAGE}.min-coverage",
+        level=Level.MUST,
+        status=Status.FAILED,
+        description="The run exercised too few documented behaviours",
+        reason=shortfall,
+        started_at=result.started_at,
+    )
+    return CheckView(check, "", [], [], 0)
+
+
+def fact_properties(result: RunResult) -> list[tuple[str, str]]:
+    """The run's coverage and transient retries, as `<property>` name/value pairs."""
+    found = []
+    summary = coverage_summary(result)
+    if summary:
+        found += [
+            ("calbot.coverage", summary),
+            ("calbot.coverage_percent", f"{result.coverage_percent:g}"),
+        ]
+    if result.min_coverage is not None:
+        found.append(("calbot.min_coverage", f"{result.min_coverage:g}"))
+    retries = run_retries(result)
+    if retries:
+        found.append(("calbot.transient_retries", retries))
+    return found
 
 
 def _case(view: CheckView, *, strict: bool) -> Case:

@@ -15,7 +15,7 @@ from calbot.reports.view import Limits
 
 BUDGET = 64_000  # characters; under GitHub's 65,536 with room to spare
 
-# From full detail to the bare verdict and table.
+# From full detail to the bare verdict and table (and the coverage summary without its list).
 LEVELS = (
     Limits(),
     Limits(groups_per_check=5, exchanges_per_finding=1, excerpt_chars=600),
@@ -25,6 +25,7 @@ LEVELS = (
         excerpt_chars=300,
         detailed_checks=40,
         table_rows=200,
+        coverage_rows=60,
     ),
     Limits(
         groups_per_check=2,
@@ -32,6 +33,7 @@ LEVELS = (
         excerpt_chars=200,
         detailed_checks=25,
         table_rows=100,
+        coverage_rows=30,
     ),
     Limits(
         groups_per_check=1,
@@ -39,6 +41,7 @@ LEVELS = (
         excerpt_chars=150,
         detailed_checks=10,
         table_rows=60,
+        coverage_rows=0,
     ),
 )
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from calbot.contracts.masking import MASK, Masker, masker
 from calbot.contracts.masking import mask as mask_text
-from calbot.contracts.results import CheckResult, Exchange, Finding, RunResult
+from calbot.contracts.results import CheckResult, Coverage, Exchange, Finding, RunResult
 
 __all__ = ["MASK", "Masker", "mask_result", "mask_text"]
 
@@ -31,6 +31,7 @@ def _result(m: Masker, result: RunResult) -> RunResult:
         spec_version=m.text(result.spec_version),
         options=m.data(result.options),
         checks=[_check(m, check) for check in result.checks],
+        coverage=[_coverage(m, item) for item in result.coverage],
     )
 
 
@@ -43,6 +44,16 @@ def _check(m: Masker, check: CheckResult) -> CheckResult:
         description=m.text(check.description),
         reason=m.optional(check.reason),
         findings=[_finding(m, finding) for finding in check.findings],
+    )
+
+
+def _coverage(m: Masker, item: Coverage) -> Coverage:
+    # A reason quotes the skip reasons of checks, which may name what the user gave.
+    return replace(
+        item,
+        text=m.text(item.text),
+        reason=m.optional(item.reason),
+        checks=[m.text(check) for check in item.checks],
     )
 
 

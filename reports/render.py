@@ -26,6 +26,7 @@ from markupsafe import Markup
 from calbot.contracts.results import SCHEMA_VERSION, RunResult
 from calbot.reports import filters, json_result, junit, markdown
 from calbot.reports.masking import mask_result, mask_text
+from calbot.reports.retries import check_retries
 from calbot.reports.view import Limits, build_view, prepare
 
 FILENAMES: dict[str, str] = {
@@ -102,6 +103,7 @@ def _junit(result: RunResult, common: dict[str, Any]) -> str:
     ]
     if result.incomplete:
         properties.append(("calbot.incomplete", result.incomplete))
+    properties += junit.fact_properties(result)
     hostname = str(result.options.get("hostname") or "localhost")
     return _template("junit.xml.j2").render(
         suites=junit.suites(result),
@@ -143,6 +145,7 @@ def environment() -> Environment:
         auto_reload=False,
     )
     env.filters.update(
+        capfirst=filters.capfirst,
         duration=filters.duration,
         excerpt=filters.excerpt,
         md_code=filters.md_code,
@@ -152,6 +155,7 @@ def environment() -> Environment:
         option_text=filters.option_text,
         plural=filters.plural,
         request_text=filters.request_text,
+        retries=check_retries,
         response_text=filters.response_text,
         to_json=json_result.dumps,
         when=filters.when,

@@ -13,14 +13,24 @@ from dataclasses import dataclass
 
 from calbot.contracts.results import (
     CheckResult,
+    Coverage,
     Finding,
     RunResult,
     Status,
     Verdict,
     group_findings,
 )
-from calbot.reports.filters import plural
+from calbot.reports.coverage import (
+    CoverageGroup,
+    by_edge,
+    by_rule,
+    coverage_counts,
+    coverage_summary,
+    minimum_note,
+)
+from calbot.reports.filters import capfirst, plural
 from calbot.reports.matrix import MatrixArea, catalogue, rule_matrix
+from calbot.reports.retries import retried_checks, run_retries
 
 # Sections in the order a reader needs them: what broke first.
 PROBLEMS = (Status.FAILED, Status.ERROR, Status.WARNING)
@@ -36,6 +46,9 @@ class Limits:
     excerpt_chars: int = 4000
     detailed_checks: int | None = None
     table_rows: int | None = None
+    # Behaviours listed in the coverage section: None lists all; a number lists at most that
+    # many of those not exercised (the exercised ones are counted, not listed).
+    coverage_rows: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +95,49 @@ class ReportView:
     passed: list[CheckView]
     table: list[CheckView]
     hidden_rows: int
+    coverage: list[CoverageGroup]
+    hidden_coverage: int
+
+    @property
+    def coverage_summary(self) -> str | None:
+        """The run's coverage in one phrase (`reports.coverage`), None when not measured."""
+        return coverage_summary(self.result)
+
+    @property
+    def coverage_counts(self) -> str | None:
+        """ "34 of 40 behaviours exercised (85%)", None when not measured."""
+        return coverage_counts(self.result)
+
+    @property
+    def coverage_absent(self) -> str:
+        """Why a result carries no coverage (said when it has none)."""
+        if self.result.incomplete:
+            return "the run did not finish its checks"
+        return (
+            "only calbot run and the pytest plugin measure coverage; this result (of recorded "
+            "traffic, or older than coverage) carries none"
+        )
+
+    @property
+    def coverage_note(self) -> str:
+        """Whether coverage counts towards the verdict (only with a minimum asked)."""
+        return minimum_note(self.result)
+
+    @property
+    def coverage_edges(self) -> list[tuple[str, int, int]]:
+        """(edge kind, exercised, total) per kind of situation."""
+        return by_edge(self.result)
+
+    @property
+    def retries(self) -> str:
+        """The run's transient answers, retried: "the server answered 507 twice; retried
+        (in 1 check)", or "" when there were none."""
+        return run_retries(self.result)
+
+    @property
+    def retried(self) -> list[CheckResult]:
+        """The checks that met transient answers, in run order."""
+        return retried_checks(self.result)
 
     @property
     def summary(self) -> str:
@@ -100,6 +156,9 @@ class ReportView:
             if self.result.strict and warnings:
                 verb = "counts" if warnings == 1 else "count"
                 parts.append(f"{plural(warnings, 'warning')} {verb} as failures (strict)")
+            shortfall = self.result.coverage_shortfall()
+            if shortfall:
+                parts.append(shortfall if parts else capfirst(shortfall))
             return "; ".join(parts) + "."
         if verdict is Verdict.ERROR:
             return f"{counts['error']} of {plural(total, 'check')} could not run to the end."
@@ -135,6 +194,7 @@ def build_view(result: RunResult | Prepared, limits: Limits = Limits()) -> Repor
     by_status = {status: [v for v in views if v.check.status is status] for status in Status}
     problems = [view for status in PROBLEMS for view in by_status[status]]
     table = [view for status in SEVERITY for view in by_status[status]]
+    covered = _coverage(prepared.result, limits)
     return ReportView(
         result=prepared.result,
         limits=limits,
@@ -148,7 +208,16 @@ def build_view(result: RunResult | Prepared, limits: Limits = Limits()) -> Repor
         passed=by_status[Status.PASSED],
         table=_cap(table, limits.table_rows),
         hidden_rows=_over(table, limits.table_rows),
+        coverage=by_rule(covered),
+        hidden_coverage=len(prepared.result.coverage) - len(covered),
     )
+
+
+def _coverage(result: RunResult, limits: Limits) -> list[Coverage]:
+    if limits.coverage_rows is None:
+        return list(result.coverage)
+    missed = [item for item in result.coverage if not item.exercised]
+    return missed[: limits.coverage_rows]
 
 
 def _limited(view: CheckView, limits: Limits) -> CheckView:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from calbot.contracts.results import describe_retries  # its home: beside the result model
 from calbot.spec.throttles import TRANSIENT_STATUSES, parse_retry_after
 
 MAX_TRANSIENT_TRIES = 6
@@ -88,19 +89,6 @@ class Retries:
             for status in sorted(now)
             if now[status] > before[status]
         }
-
-
-def describe_retries(retried: dict[int, int]) -> str:
-    """ "the server answered 507 three times and 409 once; retried" (empty when none)."""
-    if not retried:
-        return ""
-    parts = [f"{status} {_times(count)}" for status, count in sorted(retried.items())]
-    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-    return f"the server answered {listed}; retried"
-
-
-def _times(count: int) -> str:
-    return {1: "once", 2: "twice", 3: "three times"}.get(count, f"{count} times")
 
 
 __all__ = [

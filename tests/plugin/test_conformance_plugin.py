@@ -314,6 +314,11 @@ def test_xdist_workers_share_one_report(
     assert data["options"]["workers"] == 2
     assert [check["id"] for check in data["checks"]] == [check.id for check in CHECKS]
     assert {check["status"] for check in data["checks"]} == {"passed"}
+    # what each worker exercised reaches the controller's coverage
+    spent = [check["exercised"] for check in data["checks"]]
+    for item in data["coverage"]:
+        assert item["requests"] == sum(used.get(item["behaviour"], 0) for used in spent)
+    assert data["coverage_percent"] > 0
     names = set(junit_cases(ordinary.path / "junit.xml"))
     assert {item.split("::", 1)[1] for item in ITEM_IDS} <= names
 
@@ -362,3 +367,27 @@ def test_report_dir_unused_when_no_calbot_item_ran(
     )
     result.assert_outcomes(passed=1, deselected=len(ITEM_IDS))
     assert not (ordinary.path / "out").exists()
+
+
+def test_the_coverage_line_and_the_minimum(ordinary: pytest.Pytester, server_url: str) -> None:
+    dedup = [item for item in ITEM_IDS if "[dedup::" in item]
+    plain = ordinary.runpytest(*calbot_args(server_url), "-k", "dedup")
+    assert plain.ret == pytest.ExitCode.OK
+    plain.stdout.fnmatch_lines(
+        ["calbot coverage: * of * behaviours exercised (*%); not exercised: * were not selected*"]
+    )
+    args = calbot_args(server_url, "-k", "dedup", "--calbot-min-coverage=90%")
+    below = ordinary.runpytest(*args, "--calbot-report-dir=out")
+    below.assert_outcomes(passed=len(dedup), deselected=len(ITEM_IDS) + 1 - len(dedup))
+    assert below.ret == pytest.ExitCode.TESTS_FAILED
+    below.stdout.fnmatch_lines(
+        ["*calbot: non-conformant · coverage *% is below --calbot-min-coverage 90% · *"]
+    )
+    data = json.loads((ordinary.path / "out" / FILENAMES["json"]).read_text())
+    assert schema_errors(data) == []
+    assert (data["min_coverage"], data["verdict"], data["exit_code"]) == (90, "non-conformant", 1)
+    exercised = {item["behaviour"] for item in data["coverage"] if item["exercised"]}
+    assert exercised and all(name.startswith("dedup.") for name in exercised)
+    bad = ordinary.runpytest(*calbot_args(server_url), "--calbot-min-coverage=120")
+    assert bad.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--calbot-min-coverage: '120' is not between 0 and 100" in bad.stderr.str()

@@ -1,4 +1,5 @@
-"""Results to render: a small run with every status, an empty one, a giant one, one with secrets."""
+"""Results to render: a small run with every status, an empty one, a giant one, one with secrets,
+one with behaviour coverage and transient retries."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 
 from calbot.contracts.results import (
     CheckResult,
+    Coverage,
     Exchange,
     Finding,
     Level,
@@ -183,6 +185,72 @@ def sample(key: str = "<API_KEY>") -> RunResult:
     )
 
 
+NO_SECOND_KEY = "workspaces::key-scope skipped: no second workspace's API key was given"
+
+
+def with_coverage(run: RunResult) -> RunResult:
+    """`run` with a coverage list (2 of 6 behaviours exercised) and transient retries on two
+    checks (a failed one and a passed one)."""
+    run.coverage = [
+        Coverage(
+            "dedup.across-events",
+            "dedup.shared-bot",
+            "one key on two events gives one bot",
+            "typical",
+            requests=3,
+            checks=["dedup::same-key-same-bot"],
+        ),
+        Coverage(
+            "dedup.different-keys",
+            "dedup.shared-bot",
+            "different keys give different bots",
+            "typical",
+            requests=1,
+            checks=["dedup::same-key-same-bot"],
+        ),
+        Coverage(
+            "workspaces.key-scope",
+            "workspaces.isolated",
+            "one key in two workspaces gives two bots",
+            "workspaces",
+            checks=["workspaces::key-scope"],
+            reason=NO_SECOND_KEY,
+        ),
+        Coverage(
+            "workspaces.bot-isolation",
+            "workspaces.isolated",
+            "one workspace cannot read another's bot",
+            "workspaces",
+            checks=["workspaces::key-scope"],
+            reason=NO_SECOND_KEY,
+        ),
+        Coverage(
+            "ended.moment-ago",
+            "ended.refused",
+            "an event that ended a moment ago is refused",
+            "time",
+            checks=["ended::refused"],
+            reason="its checks were not selected for this run",
+        ),
+        Coverage(
+            "override.whole-config",
+            "override.replace",
+            "scheduling again replaces the whole config",
+            "typical",
+            checks=["override::replace"],
+            reason="override::replace skipped: needs events: no state setup",
+        ),
+    ]
+    run.checks[0].retried = {"507": 3}
+    run.checks[6].retried = {"409": 1}
+    return run
+
+
+@pytest.fixture
+def covered() -> RunResult:
+    return with_coverage(sample())
+
+
 @pytest.fixture
 def result() -> RunResult:
     return sample()
@@ -202,8 +270,10 @@ def passing() -> RunResult:
 
 @pytest.fixture
 def secret_result() -> RunResult:
-    """The API key in findings, exchanges, curls, headers, options and the target."""
-    run = sample(key=API_KEY)
+    """The API key in findings, exchanges, curls, headers, options, the target and a reason
+    a behaviour was not exercised."""
+    run = with_coverage(sample(key=API_KEY))
+    run.coverage[5].reason = f"override::replace skipped: state URL refused key {API_KEY}"
     run.target = f"{BASE}/?api_key={API_KEY}"
     run.options = {"api_key": API_KEY, "header": f"Authorization: Token {API_KEY}"}
     run.checks[0].findings[0].message = f"the key {API_KEY} was echoed back"

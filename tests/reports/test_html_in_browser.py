@@ -40,9 +40,10 @@ def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def page(result: RunResult, tmp_path: Path) -> Path:
-    """The report of a run with failures, a warning, an error, a skip and passes."""
-    return write_reports(result, ["html"], tmp_path / "report")["html"]
+def page(covered: RunResult, tmp_path: Path) -> Path:
+    """The report of a run with failures, a warning, an error, a skip and passes, behaviour
+    coverage and transient retries."""
+    return write_reports(covered, ["html"], tmp_path / "report")["html"]
 
 
 def test_screenshot(page: Path, tmp_path: Path) -> None:
@@ -67,3 +68,8 @@ def test_rendered_dom(page: Path, tmp_path: Path) -> None:
     assert curls[0].startswith("curl -X POST 'https://recall.example.test/api/v2/calendar-events/")
     assert "Authorization: Token ****" in curls[0]
     assert '<details class="passed">' in dom
+    headings = re.findall(r"<h2[^>]*>(\w+)", dom)
+    assert headings[-1] == "Coverage"  # the coverage section comes last
+    section = dom[dom.index('<section id="coverage">') : dom.index("</section>")]
+    assert section.count('<tr class="cov-yes"') == 2 and section.count('<tr class="cov-no"') == 4
+    assert '<a href="#coverage">Coverage: 2 of 6 behaviours exercised (33.3%)' in dom

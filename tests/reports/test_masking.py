@@ -107,3 +107,17 @@ def test_json_report_still_reads_back_when_masked(secret_result: RunResult) -> N
     back = RunResult.from_dict(data)
     assert back.checks[0].status is Status.FAILED
     assert back.target.endswith("api_key=****")
+
+
+@pytest.mark.parametrize("fmt", ["html", "md", "json"])
+def test_why_a_behaviour_was_not_exercised_is_masked(secret_result: RunResult, fmt: str) -> None:
+    """A coverage reason quotes a check's skip reason, which may quote what the user gave."""
+    text = render(secret_result, fmt, secrets=[KEY])
+    assert "state URL refused key ****" in text
+    assert KEY not in text
+
+
+def test_mask_result_masks_the_coverage(secret_result: RunResult) -> None:
+    masked = mask_result(secret_result, [KEY])
+    assert masked.coverage[5].reason == "override::replace skipped: state URL refused key ****"
+    assert KEY in (secret_result.coverage[5].reason or "")  # the original is left alone

@@ -19,7 +19,7 @@ from calbot.contracts.engine.activity import Activity
 from calbot.contracts.engine.excerpt import one_line
 from calbot.contracts.engine.registry import CheckSpec
 from calbot.contracts.masking import mask
-from calbot.contracts.results import CheckResult, Status
+from calbot.contracts.results import CheckResult, Status, describe_retries
 
 LIVE_TICK = 0.25
 LINE = 200
@@ -112,6 +112,8 @@ class Display:
             count = sum(f.count for f in result.findings)
             first = mask(result.findings[0].message, self.secrets)
             note = f"{count} finding{'s' if count != 1 else ''}: {first}"
+        retried = describe_retries(result.retried)
+        note = f"{note} ({retried})" if note and retried else note or retried
         return f"{line}  {one_line(note, LINE - 60)}" if note else line
 
     def _tick(self) -> None:

@@ -88,6 +88,17 @@ def _events(
         raise click.BadParameter(str(exc)) from None
 
 
+def _min_coverage(_ctx: click.Context, _param: click.Parameter, value: str | None) -> float | None:
+    if value is None:
+        return None
+    from calbot.reports.coverage import parse_min_coverage
+
+    try:
+        return parse_min_coverage(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @click.command(cls=RunCommand)
 @click.option(
     "--url",
@@ -144,6 +155,13 @@ def _events(
 @report_options
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
 @click.option(
+    "--min-coverage",
+    callback=_min_coverage,
+    metavar="PERCENT",
+    help="Fail the run (exit 1) when it exercises less than PERCENT of the documented "
+    "behaviours (0-100, e.g. 90 or 90%).",
+)
+@click.option(
     "--require-state",
     is_flag=True,
     help="A contract that cannot get the events it needs is an error (exit 2), not a skip.",
@@ -194,6 +212,7 @@ def run(  # noqa: PLR0917 - click passes options positionally
     report_dir: Path,
     formats: list[str],
     strict: bool,
+    min_coverage: float | None,
     require_state: bool,
     allow_skips: bool,
     timeout: float,
@@ -205,8 +224,9 @@ def run(  # noqa: PLR0917 - click passes options positionally
 ) -> None:
     """Run the conformance contracts and write a report.
 
-    Exit 0 conformant, 1 non-conformant, 2 could not run (bad arguments, target unreachable,
-    API key refused, not this API, state setup failing, most checks skipped), 130 on Ctrl-C.
+    Exit 0 conformant, 1 non-conformant (or below --min-coverage), 2 could not run (bad
+    arguments, target unreachable, API key refused, not this API, state setup failing, most
+    checks skipped), 130 on Ctrl-C.
     Every run replaces the reports in --report-dir, whatever its outcome.
     """
     from calbot.cli.run_outcome import Invocation, execute
@@ -234,6 +254,7 @@ def run(  # noqa: PLR0917 - click passes options positionally
         max_examples=max_examples,
         seed=seed if seed is not None else random.randrange(2**31),
         strict=strict,
+        min_coverage=min_coverage,
         require_state=require_state,
         allow_skips=allow_skips,
     )

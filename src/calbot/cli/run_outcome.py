@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from calbot.contracts.results import RunResult
 
 COULD_NOT_RUN = "could not run: "
+MIN_COVERAGE = "--min-coverage"
 FINDINGS_LISTED = 20
 
 
@@ -135,7 +136,8 @@ def summarize(
     else:
         head = "COULD NOT RUN" if reason else result.verdict.value.upper()
         colour = {0: "green", 1: "red"}.get(result.exit_code, "magenta")
-    shown = f" · {one_line(reason, 300)}" if reason else ""
+    shortfall = result.coverage_shortfall(MIN_COVERAGE)
+    shown = f" · {one_line(reason, 300)}" if reason else f" · {shortfall}" if shortfall else ""
     if not quiet:
         click.echo("")
     click.echo(
@@ -143,8 +145,19 @@ def summarize(
     )
     if quiet:
         return
+    for fact in run_facts(result):
+        click.echo(f"  {fact}")
     _skips_hint(result, options)
     _findings(result, secrets)
+
+
+def run_facts(result: RunResult) -> list[str]:
+    """What the run did besides its verdict: the coverage summary, the transient answers."""
+    from calbot.reports.coverage import coverage_summary
+    from calbot.reports.retries import run_retries
+
+    facts = [coverage_summary(result), run_retries(result)]
+    return [fact for fact in facts if fact]
 
 
 def _skips_hint(result: RunResult, options: Conformance) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from calbot.conformance import build
+from calbot.contracts.engine.coverage import coverage
 from calbot.contracts.engine.runner import (
     all_checks,
 )
@@ -26,6 +27,8 @@ from calbot.pytest.xdist import REPORT_ATTRIBUTE, dump_check, load_check
 
 if TYPE_CHECKING:
     pass
+
+MIN_COVERAGE = "--calbot-min-coverage"
 
 
 class ConformancePlugin:
@@ -138,6 +141,8 @@ class ConformancePlugin:
         if self.worker is not None or not self.checks:
             return
         self.result = self.session_result()
+        if self.result.coverage_shortfall() and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if self.settings.report_dir is None:
             return
         from calbot.reports.render import FORMATS, write_reports
@@ -158,11 +163,20 @@ class ConformancePlugin:
         """The calbot verdict, and where the reports are."""
         if self.result is None:
             return
+        from calbot.reports.coverage import coverage_summary
+        from calbot.reports.retries import run_retries
+
         counts = self.result.counts()
         shown = ", ".join(f"{n} {status.value}" for status, n in counts.items() if n)
+        shortfall = self.result.coverage_shortfall(MIN_COVERAGE)
+        why = f" · {shortfall}" if shortfall else ""
         terminalreporter.write_sep(
-            "-", f"calbot: {self.result.verdict.value} · {len(self.result.checks)} checks: {shown}"
+            "-",
+            f"calbot: {self.result.verdict.value}{why} · {len(self.result.checks)} checks: {shown}",
         )
+        for fact in (coverage_summary(self.result), run_retries(self.result)):
+            if fact:
+                terminalreporter.write_line(f"calbot {fact}")
         if self.written:
             terminalreporter.write_line(f"calbot reports in {self.settings.report_dir}:")
             for path in self.written.values():
@@ -187,7 +201,8 @@ class ConformancePlugin:
         ]
         label, states, budgets = self._describe()
         conformance = self.settings.conformance
-        return new_run(
+        ran = [spec for spec in all_checks() if spec.id in self.checks]
+        result = new_run(
             label,
             started,
             duration=round((max(ends, default=started) - started).total_seconds(), 3),
@@ -204,7 +219,12 @@ class ConformancePlugin:
                 "throttled_waits": self.throttled_waits,
             },
             checks=checks,
+            min_coverage=conformance.min_coverage,
         )
+        result.options["transient_retries"] = result.retried()
+        # What the session did not run (deselected, -x) counts as not selected.
+        result.coverage = coverage(all_checks(), ran, checks)
+        return result
 
     def _describe(self) -> tuple[str, str, dict[str, str]]:
         """The target's label, the state setup and the budgets (no request is sent)."""

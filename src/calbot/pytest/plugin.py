@@ -36,7 +36,8 @@ and `-n` work as usual:
 The other options: `--calbot-contracts a,b` (contracts or check ids to collect),
 `--calbot-max-examples N`, `--calbot-seed S`, `--calbot-no-rate-limit`, `--calbot-max-wait S`,
 `--calbot-timeout S`, `--calbot-event KIND=ID` (existing events, repeatable),
-`--calbot-require-state`, `--calbot-strict`; see `pytest --help`.
+`--calbot-require-state`, `--calbot-strict`, `--calbot-min-coverage PERCENT` (the session
+fails when the checks exercise less of the documented behaviours); see `pytest --help`.
 
 **Client testing.** The `calbot_server` fixture runs calbot's reference server for your client
 (see `calbot.client_fixture`); mark a test `calbot_relaxed` to see client-rule violations
@@ -132,6 +133,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         help="SHOULD-level findings fail their item instead of warning.",
+    )
+    group.addoption(
+        "--calbot-min-coverage",
+        metavar="PERCENT",
+        help="The session fails when calbot's checks exercise less than PERCENT of the "
+        "documented behaviours (0-100, e.g. 90 or 90%).",
     )
     group.addoption(
         "--calbot-require-state",

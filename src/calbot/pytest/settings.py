@@ -73,6 +73,7 @@ def read_settings(config: pytest.Config) -> Settings:
         seed=seed,
         strict=strict,
         require_state=require_state,
+        min_coverage=_min_coverage(config.getoption("calbot_min_coverage")),
     )
     run_options = RunOptions(
         max_examples=conformance.max_examples,
@@ -80,6 +81,7 @@ def read_settings(config: pytest.Config) -> Settings:
         rate_limit_contract=conformance.rate_limit_contract,
         strict=strict,
         require_state=require_state,
+        min_coverage=conformance.min_coverage,
     )
     return Settings(conformance, run_options, Path(report_dir) if report_dir else None)
 
@@ -91,6 +93,17 @@ def _rate_limit(text: str | None) -> RateLimit | None:
         return parse_rate_limit(text)
     except RateLimitSyntaxError as exc:
         raise pytest.UsageError(f"--calbot-rate-limit: {exc}") from None
+
+
+def _min_coverage(text: str | None) -> float | None:
+    if text is None:
+        return None
+    from calbot.reports.coverage import parse_min_coverage
+
+    try:
+        return parse_min_coverage(text)
+    except ValueError as exc:
+        raise pytest.UsageError(f"--calbot-min-coverage: {exc}") from None
 
 
 def _contracts(text: str | None) -> list[str] | None:
