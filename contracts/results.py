@@ -153,7 +153,10 @@ class RunResult:
         """Why the run falls short of `min_coverage`, or None when it does not (or none set):
         "coverage 72% is below the minimum of 90%" (`minimum` names it: "--min-coverage")."""
         percent = self.coverage_percent
-        if self.min_coverage is None or percent is None or percent >= self.min_coverage:
+        if self.min_coverage is None or percent is None:
+            return None
+        exercised = sum(1 for item in self.coverage if item.exercised)
+        if 100 * exercised >= self.min_coverage * len(self.coverage):  # exact, not rounded
             return None
         return f"coverage {percent:g}% is below {minimum} {self.min_coverage:g}%"
 

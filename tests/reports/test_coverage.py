@@ -339,3 +339,17 @@ def test_json_keeps_the_minimum_and_rendering_it_again_keeps_the_verdict(
     back = parse_result(render(covered, "json"))
     assert back.min_coverage == 87.5 and back.exit_code == 1
     assert "below the minimum of 87.5%" in render(back, "md")
+
+
+def test_the_minimum_is_compared_exactly_not_after_rounding() -> None:
+    from datetime import UTC, datetime
+
+    from calbot.contracts.results import Coverage, RunResult
+
+    items = [Coverage(f"b{i}", "dedup.shared-bot", "", "typical") for i in range(3)]
+    items[2].reason = "not exercised"
+    run = RunResult("t", "0", "0", datetime.now(UTC), coverage=items, min_coverage=66.7)
+    assert run.coverage_percent == 66.7  # 2 of 3, rounded for display
+    assert run.coverage_shortfall() == "coverage 66.7% is below the minimum of 66.7%"
+    run.min_coverage = 66.6
+    assert run.coverage_shortfall() is None
