@@ -94,6 +94,21 @@ def refused_with_documented_body(ctx: Context) -> None:
     documented_refusal(ctx, response, "schedule on an ended event")
 
 
+@check("ended", "nothing-changes", rule="ended.refused", covers=("ended.nothing-changes",))
+def nothing_changes(ctx: Context) -> None:
+    """A refused schedule leaves the ended event without a bot."""
+    event = ctx.event("ended")
+    before = bot_ids(event)
+    ctx.schedule(event["id"], _body(ctx, "ended-unchanged", bot_name="x"))
+    after = read_event(ctx, event["id"], "read the ended event")
+    if after is not None and bot_ids(after) != before:
+        ctx.fail(
+            "scheduling on an ended event changed it",
+            expected={"bots": before},
+            actual={"bots": after.get("bots")},
+        )
+
+
 @check("ended", "refused-a-moment-after", rule="ended.refused", covers=("ended.moment-ago",))
 def refused_a_moment_after(ctx: Context) -> None:
     """An event that ended seconds ago is refused too, with the documented body."""
@@ -119,18 +134,3 @@ def refused_a_moment_after(ctx: Context) -> None:
         )
     what = f"schedule on an event that ended {seconds} s ago (end_time {times['end_time']})"
     documented_refusal(ctx, response, what)
-
-
-@check("ended", "nothing-changes", rule="ended.refused", covers=("ended.nothing-changes",))
-def nothing_changes(ctx: Context) -> None:
-    """A refused schedule leaves the ended event without a bot."""
-    event = ctx.event("ended")
-    before = bot_ids(event)
-    ctx.schedule(event["id"], _body(ctx, "ended-unchanged", bot_name="x"))
-    after = read_event(ctx, event["id"], "read the ended event")
-    if after is not None and bot_ids(after) != before:
-        ctx.fail(
-            "scheduling on an ended event changed it",
-            expected={"bots": before},
-            actual={"bots": after.get("bots")},
-        )
