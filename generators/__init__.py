@@ -6,8 +6,8 @@ the reason says in a few words what is wrong (e.g. ``"deduplication_key is an em
 
 - `meeting_urls` / `meeting_url_strings`: meeting links per platform, with the ``meeting_url``
   object each must parse to (`calbot.spec.meeting_urls.parse_meeting_url`).
-- `dedup_keys`, `recipe_dedup_keys`, `adversarial_dedup_keys`, `invalid_dedup_keys`,
-  `DEDUP_RECIPES`: deduplication keys.
+- `dedup_keys`, `recipe_dedup_keys`, `adversarial_dedup_keys`, `edge_dedup_keys`,
+  `invalid_dedup_keys`, `DEDUP_RECIPES`: deduplication keys.
 - `bot_configs`, `invalid_bot_configs`: ``bot_config`` objects.
 - `event_params`, `EVENT_KINDS`: provider-state ``params`` for calendar events.
 - `schedule_requests`, `invalid_schedule_requests`: whole request bodies.
@@ -20,6 +20,7 @@ from calbot.generators.keys import (
     MAX_DEDUP_KEY_LENGTH,
     adversarial_dedup_keys,
     dedup_keys,
+    edge_dedup_keys,
     invalid_dedup_keys,
     recipe_dedup_keys,
 )
@@ -35,6 +36,7 @@ __all__ = [
     "adversarial_dedup_keys",
     "bot_configs",
     "dedup_keys",
+    "edge_dedup_keys",
     "event_params",
     "invalid_bot_configs",
     "invalid_dedup_keys",

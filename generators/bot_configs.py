@@ -5,6 +5,10 @@ Recall's own demo sends). ``bot_name``, ``join_at``, ``meeting_url`` and ``metad
 ones calbot checks; ``recording_config``, ``automatic_leave``, ``variant`` and ``chat`` are
 opaque to calbot and carry realistic values, so a contract can see whether a second schedule
 replaced the whole config or merged it into the old one.
+
+Each field draws an edge of its documented shape about as often as a typical value: a bot_name
+of 1 or 100 characters, metadata that is empty, all null or non-ASCII, empty nested objects and
+the deep ``automatic_leave`` Recall documents (`DOCUMENTED_AUTOMATIC_LEAVE`).
 """
 
 from __future__ import annotations
@@ -24,7 +28,13 @@ from calbot.generators.events import _floor_minute, _rfc3339
 from calbot.generators.keys import _kind
 from calbot.generators.meeting_urls import meeting_url_strings
 
-__all__ = ["BOT_CONFIG_FIELDS", "bot_configs", "invalid_bot_configs"]
+__all__ = [
+    "BOT_CONFIG_FIELDS",
+    "DOCUMENTED_AUTOMATIC_LEAVE",
+    "DOCUMENTED_RECORDING_CONFIG",
+    "bot_configs",
+    "invalid_bot_configs",
+]
 
 BOT_CONFIG_FIELDS: tuple[str, ...] = (
     "bot_name",
@@ -38,15 +48,60 @@ BOT_CONFIG_FIELDS: tuple[str, ...] = (
 )
 """The fields `bot_configs` may set, in the order they appear."""
 
+DOCUMENTED_RECORDING_CONFIG: dict[str, Any] = {"transcript": {"provider": {"meeting_captions": {}}}}
+"""The recording_config of Recall's quickstart (https://docs.recall.ai/docs/quickstart).
+Shared: copy it before changing it."""
+
+DOCUMENTED_AUTOMATIC_LEAVE: dict[str, Any] = {
+    "silence_detection": {"timeout": 3600, "activate_after": 1200},
+    "bot_detection": {
+        "using_participant_events": {"timeout": 600, "activate_after": 1200},
+        "using_participant_names": {"timeout": 3600, "activate_after": 1200},
+    },
+    "everyone_left_timeout": {"timeout": 2, "activate_after": 0},
+    "waiting_room_timeout": 1200,
+    "noone_joined_timeout": 1200,
+    "in_call_not_recording_timeout": 3600,
+    "recording_permission_denied_timeout": 30,
+}
+"""The automatic_leave defaults Recall documents, in full
+(https://docs.recall.ai/docs/automatic-leaving-behavior), which the Schedule Bot For Calendar
+Event endpoint takes too (https://docs.recall.ai/docs/bot-detection). Shared: copy it before
+changing it."""
+
 _BOT_NAMES = ("Notetaker", "Meeting Recorder", "calbot", "Notetaker 🤖", "Protokoll-Bot Ü", "מקליט")
+# Create Bot's bot_name is 1 to 100 characters.
+_BOT_NAME_EDGES = ("N", "é", "会", "Notetaker-" * 10, "Protokoll " * 9 + "Bot Ü 🤖")
 _METADATA_KEYS = ("customer_id", "event_id", "source")
 # No blank values: whether Recall's metadata strings may be blank is not documented.
 _METADATA_VALUES = ("c_123", "calbot", "é 😀")
+_METADATA_EDGES: tuple[dict[str, str | None], ...] = (
+    {},
+    {"customer_id": None},
+    {"customer_id": None, "event_id": None, "source": None},
+    {"客户": "会议 é", "עסקה": "שלום"},
+    {"customer_id": "c_123", "deal_id": None},
+)
 _RECORDING_CONFIGS: tuple[dict[str, Any], ...] = (
-    {"transcript": {"provider": {"meeting_captions": {}}}},
+    DOCUMENTED_RECORDING_CONFIG,
     {"video_mixed_layout": "speaker_view"},
     {"video_mixed_layout": "gallery_view_v2"},
     {"include_bot_in_recording": {"audio": True}},
+    {},
+    {**DOCUMENTED_RECORDING_CONFIG, "video_mixed_layout": "speaker_view"},
+)
+_AUTOMATIC_LEAVE_EDGES: tuple[dict[str, Any], ...] = (
+    {},
+    DOCUMENTED_AUTOMATIC_LEAVE,
+    {
+        "bot_detection": {
+            "using_participant_names": {
+                "matches": ["notetaker", "recorder", "assistant"],
+                "timeout": 60,
+                "activate_after": 300,
+            }
+        }
+    },
 )
 _CHAT_MESSAGES = ("This meeting is being recorded.", "Hi, I'm taking notes.")
 _VARIANTS = ("web", "web_4_core")
@@ -85,18 +140,23 @@ def _metadata() -> SearchStrategy[dict[str, str | None]]:
 def _fields_without_join_at() -> dict[str, SearchStrategy[Any]]:
     timeouts = st.integers(60, 3600)
     return {
-        "bot_name": st.one_of(st.sampled_from(_BOT_NAMES), _name_text()),
+        "bot_name": st.one_of(
+            st.sampled_from(_BOT_NAMES), _name_text(), st.sampled_from(_BOT_NAME_EDGES)
+        ),
         "meeting_url": meeting_url_strings(),
-        "metadata": _metadata(),
+        "metadata": st.one_of(_metadata(), st.sampled_from(_METADATA_EDGES).map(copy.deepcopy)),
         "recording_config": st.sampled_from(_RECORDING_CONFIGS).map(copy.deepcopy),
-        "automatic_leave": st.fixed_dictionaries(
-            {"waiting_room_timeout": timeouts},
-            optional={
-                "noone_joined_timeout": timeouts,
-                "everyone_left_timeout": st.fixed_dictionaries(
-                    {"timeout": st.integers(2, 600), "activate_after": st.integers(0, 1200)}
-                ),
-            },
+        "automatic_leave": st.one_of(
+            st.fixed_dictionaries(
+                {"waiting_room_timeout": timeouts},
+                optional={
+                    "noone_joined_timeout": timeouts,
+                    "everyone_left_timeout": st.fixed_dictionaries(
+                        {"timeout": st.integers(2, 600), "activate_after": st.integers(0, 1200)}
+                    ),
+                },
+            ),
+            st.sampled_from(_AUTOMATIC_LEAVE_EDGES).map(copy.deepcopy),
         ),
         "variant": st.fixed_dictionaries(
             {"zoom": st.sampled_from(_VARIANTS)},

@@ -25,6 +25,7 @@ __all__ = [
     "MAX_DEDUP_KEY_LENGTH",
     "adversarial_dedup_keys",
     "dedup_keys",
+    "edge_dedup_keys",
     "invalid_dedup_keys",
     "recipe_dedup_keys",
 ]
@@ -70,6 +71,10 @@ _ONE_CHARACTER = ("a", "0", "-", "é", "😀", "ש", "中", "\\", '"', "%")
 _WHITESPACE = (" ", "\t", "\n", "\u00a0", "  ")
 # Fillers of one code point each (in UTF-16, the emoji is two units, a trap for JS servers).
 _FILLERS = ("x", "é", "😀", "中")
+# Non-ASCII fillers every count agrees on (code points, UTF-16 units: one each) but bytes (two
+# or three each in UTF-8): a key of 2000 of them is at the limit, not over it.
+_BMP_FILLERS = ("é", "ж", "λ", "中")
+_INNER_WHITESPACE = (" ", "  ", "\t", " - ", "\u00a0")
 _EMAIL_DOMAINS = ("example.com", "acme.io", "mail.example.org")
 
 
@@ -188,10 +193,41 @@ def _adversarial_keys() -> SearchStrategy[str]:
     )
 
 
+def edge_dedup_keys() -> SearchStrategy[str]:
+    """Valid keys at the edges of the documented type: one character (ASCII or not), inner
+    whitespace (DRF trims only the surrounding kind), and exactly 2000 characters that are
+    non-ASCII but in the Basic Multilingual Plane (a server counting UTF-8 bytes refuses them;
+    one counting code points or UTF-16 units accepts them)."""
+    return _edge_keys()
+
+
+@functools.cache
+def _edge_keys() -> SearchStrategy[str]:
+    def inner(first: str, space: str, second: str) -> str:
+        return first + space + second
+
+    return st.one_of(
+        st.sampled_from(_ONE_CHARACTER),
+        st.builds(inner, _plain_keys(20), st.sampled_from(_INNER_WHITESPACE), _plain_keys(20)),
+        st.builds(
+            inner,
+            st.sampled_from(_UNICODE_PIECES),
+            st.sampled_from(_INNER_WHITESPACE),
+            st.one_of(_plain_keys(20), st.sampled_from(_UNICODE_PIECES)),
+        ),
+        st.builds(
+            _pad,
+            st.one_of(st.just(""), _plain_keys(), recipe_dedup_keys(recipes=["deduplicate_all"])),
+            st.sampled_from(_BMP_FILLERS),
+        ),
+    )
+
+
 def dedup_keys(
     *, start_time: str | None = None, meeting_url: str | None = None
 ) -> SearchStrategy[str]:
-    """Valid deduplication keys: short plain keys, the documented recipes, adversarial keys.
+    """Valid deduplication keys: short plain keys, the documented recipes, adversarial keys
+    and the type's edges (`edge_dedup_keys`), each about as often as the others.
 
     ``start_time`` and ``meeting_url`` are passed to `recipe_dedup_keys`. Every key satisfies
     the fragment (a string of 1 to 2000 characters) and is not blank. Shrinks to a short plain
@@ -206,6 +242,7 @@ def _dedup_keys(start_time: str | None, meeting_url: str | None) -> SearchStrate
         _plain_keys(),
         recipe_dedup_keys(start_time=start_time, meeting_url=meeting_url),
         _adversarial_keys(),
+        _edge_keys(),
     )
 
 

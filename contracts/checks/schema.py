@@ -28,7 +28,7 @@ import httpx
 from calbot.contracts.domain.operations import BOT, EVENT, EVENT_BOT
 from calbot.contracts.engine.registry import Context, Skip, check
 from calbot.contracts.engine.retrying import MALFORMED_TRANSIENT, persisted
-from calbot.contracts.engine.steps import only_bot_id, schedule_ok
+from calbot.contracts.engine.steps import only_bot_id, refused_in_envelope, schedule_ok
 from calbot.contracts.results import Finding
 from calbot.spec.evidence import documented_violations
 from calbot.spec.fields import MAX_KEY_LENGTH
@@ -356,15 +356,6 @@ INVALID_BODIES: tuple[tuple[str, Any], ...] = (
 )
 
 
-def _is_envelope(body: object) -> bool:
-    return (
-        isinstance(body, dict)
-        and isinstance(body.get("code"), str)
-        and isinstance(body.get("message"), str)
-        and isinstance(body.get("errors"), dict)
-    )
-
-
 @check(
     "schema",
     "invalid-bodies-400-envelope",
@@ -376,9 +367,9 @@ def invalid_bodies(ctx: Context) -> None:
     event = ctx.event()
     with ctx.exercising("schema.invalid-bodies"):
         for what, body in INVALID_BODIES:
-            _refused_in_envelope(ctx, event["id"], what, body)
+            refused_in_envelope(ctx, event["id"], what, body)
     with ctx.exercising("schema.key-at-limit"):
-        _refused_in_envelope(
+        refused_in_envelope(
             ctx,
             event["id"],
             f"deduplication_key of {MAX_KEY_LENGTH + 1} characters",
@@ -388,23 +379,4 @@ def invalid_bodies(ctx: Context) -> None:
         response = ctx.schedule(event["id"], boundary)
         ctx.expect_status(
             response, 200, f"a deduplication_key of exactly {MAX_KEY_LENGTH} characters"
-        )
-
-
-def _refused_in_envelope(ctx: Context, event_id: str, what: str, body: Any) -> None:
-    response = ctx.schedule(event_id, body)
-    if not ctx.expect_status(response, 400, f"a body with {what}"):
-        return
-    try:
-        answer = response.json()
-    except ValueError:
-        answer = None
-    if not _is_envelope(answer):
-        ctx.fail(
-            f"a body with {what}: the 400 is not in the error envelope",
-            expected='{"code": str, "message": str, "errors": {...}}',
-            actual=response.text[:500],
-            response=response,
-            signature="400 without the envelope",
-            rule="schema.error-envelope",
         )

@@ -50,11 +50,13 @@ __all__ = [
 # budget it spends does not slow the others down.
 CONTRACT_ORDER = (
     "schema",
+    "shapes",
     "meeting_url",
     "defaults",
     "dedup",
     "override",
     "ended",
+    "schedule",
     "delete",
     "errors",
     "robustness",

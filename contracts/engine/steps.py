@@ -1,10 +1,14 @@
-"""Steps several contracts share: schedule and expect success, read a bot, list bots[]."""
+"""Steps several contracts share: schedule and expect success or a refusal, read a bot, list
+bots[], tell a server error from an answer."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from calbot.contracts.engine.registry import Context
+import httpx
+
+from calbot.contracts.engine.registry import SERVER_ERROR_RULE, TRANSIENT_RULE, Context
+from calbot.contracts.engine.retrying import persisted
 
 
 def bots_of(event: dict[str, Any]) -> list[dict[str, Any]]:
@@ -63,3 +67,63 @@ def schedule_pair(ctx: Context, key: str) -> tuple[dict[str, Any], dict[str, Any
         answers.append(schedule_ok(ctx, ctx.event()["id"], body, f"schedule event {number}"))
     first, second = answers
     return (first, second) if first is not None and second is not None else None
+
+
+def is_envelope(body: object) -> bool:
+    """Whether `body` is Recall's error envelope `{code, message, errors}`."""
+    return (
+        isinstance(body, dict)
+        and isinstance(body.get("code"), str)
+        and isinstance(body.get("message"), str)
+        and isinstance(body.get("errors"), dict)
+    )
+
+
+def refused_in_envelope(ctx: Context, event_id: str, what: str, body: Any) -> None:
+    """POST `body`: a finding unless it is refused with 400 (the check's rule), and one of the
+    inferred `schema.error-envelope` when the 400 is not in the envelope."""
+    response = ctx.schedule(event_id, body)
+    if not ctx.expect_status(response, 400, f"a body with {what}"):
+        return
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    if not is_envelope(answer):
+        ctx.fail(
+            f"a body with {what}: the 400 is not in the error envelope",
+            expected='{"code": str, "message": str, "errors": {...}}',
+            actual=response.text[:500],
+            response=response,
+            signature="400 without the envelope",
+            rule="schema.error-envelope",
+        )
+
+
+def no_server_error(ctx: Context, response: httpx.Response, what: str) -> bool:
+    """Whether the answer is neither a 5xx nor a transient answer that persisted past calbot's
+    retries; records a finding of the rule either breaks when it is one.
+
+    For requests where any other answer is the server's to choose."""
+    mark = persisted(response)
+    if mark is not None:
+        ctx.fail(
+            f"{what}: {mark.describe()}",
+            expected=f"an answer once the transient {mark.status} clears",
+            actual=f"{response.status_code} {response.text[:300]}",
+            response=response,
+            signature=f"{what}: {mark.status} persisted",
+            rule=TRANSIENT_RULE,
+        )
+        return False
+    if response.status_code >= 500:
+        ctx.fail(
+            f"{what}: the server answered {response.status_code}",
+            expected="no 5xx (Recall answers invalid input with 400)",
+            actual=f"{response.status_code} {response.text[:300]}",
+            response=response,
+            signature=f"{what}: status {response.status_code}",
+            rule=SERVER_ERROR_RULE,
+        )
+        return False
+    return True

@@ -54,6 +54,7 @@ def test_selected_contracts_only(tmp_path: Path) -> None:
         "dedup::same-key-same-bot",
         "ended::refused-with-documented-body",
         "ended::nothing-changes",
+        "ended::refused-a-moment-after",
     ]
 
 

@@ -175,7 +175,7 @@ def test_quiet_prints_the_verdict_line_only(tmp_path: Path) -> None:
     done = calbot_run("--contracts", "ended", "-q", cwd=tmp_path)
     assert done.returncode == 0
     assert done.stdout.splitlines() == [done.stdout.strip()]
-    assert done.stdout.startswith("CONFORMANT · 2 passed")
+    assert done.stdout.startswith("CONFORMANT · 3 passed")
     assert done.stderr == ""
 
 

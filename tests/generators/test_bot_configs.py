@@ -11,8 +11,10 @@ from typing import Any
 import jsonschema
 import pytest
 from hypothesis import HealthCheck, Phase, find, given, settings
+from hypothesis import strategies as st
 
 from calbot.generators import BOT_CONFIG_FIELDS, bot_configs, invalid_bot_configs
+from calbot.generators.bot_configs import DOCUMENTED_AUTOMATIC_LEAVE, DOCUMENTED_RECORDING_CONFIG
 from calbot.spec.meeting_urls import parse_meeting_url
 
 FAST = settings(
@@ -60,7 +62,10 @@ def test_fields_have_the_documented_shapes(config: dict[str, Any]) -> None:
         assert all(v is None or isinstance(v, str) for v in config["metadata"].values())
     for opaque in ("recording_config", "automatic_leave", "variant", "chat"):
         if opaque in config:
-            assert isinstance(config[opaque], dict) and config[opaque]
+            assert isinstance(config[opaque], dict)  # empty ones are an edge, on purpose
+    for nested in ("variant", "chat"):
+        if nested in config:
+            assert config[nested]
 
 
 def test_shrinks_to_the_empty_config() -> None:
@@ -80,6 +85,74 @@ def test_a_full_config_is_reachable() -> None:
 def test_null_metadata_values_are_reachable() -> None:
     config = find(bot_configs(NOW), lambda c: None in c.get("metadata", {}).values(), settings=FIND)
     assert None in config["metadata"].values()
+
+
+# --- edges: drawn often, not only reachable ---------------------------------------------------
+
+# Hypothesis runs each distinct example once, so a config drawn alone can come up as `{}` only
+# a few times; the stateful check draws several configs per example, and so does this sample.
+SAMPLE = settings(
+    max_examples=60,
+    database=None,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+def _metadata(config: dict[str, Any]) -> dict[str, Any]:
+    metadata = config.get("metadata")
+    return metadata if isinstance(metadata, dict) else {"-": "absent"}
+
+
+EDGES: dict[str, Callable[[dict[str, Any]], bool]] = {
+    "an empty config": lambda c: c == {},
+    "metadata with a null value": lambda c: None in _metadata(c).values(),
+    "metadata all null": lambda c: bool(_metadata(c)) and set(_metadata(c).values()) == {None},
+    "empty metadata": lambda c: _metadata(c) == {},
+    "non-ASCII metadata": lambda c: not json.dumps(_metadata(c), ensure_ascii=False).isascii(),
+    "a one-character bot_name": lambda c: len(c.get("bot_name", "--")) == 1,
+    "a bot_name near the 100 limit": lambda c: len(c.get("bot_name", "")) >= 97,
+    "an empty nested object": lambda c: {} in (c.get("recording_config"), c.get("automatic_leave")),
+    "the documented automatic_leave": lambda c: (
+        c.get("automatic_leave") == DOCUMENTED_AUTOMATIC_LEAVE
+    ),
+    "the documented transcript": lambda c: "transcript" in c.get("recording_config", {}),
+    "a list inside the config": lambda c: "matches" in json.dumps(c.get("automatic_leave", {})),
+}
+
+
+def test_edges_are_drawn_with_real_probability() -> None:
+    """Of 300 configs, drawn 5 per example as the stateful check draws them (about 75 a run),
+    each edge of the documented shapes is at least 2%: drawn, not only reachable."""
+    drawn: list[dict[str, Any]] = []
+
+    @SAMPLE
+    @given(configs=st.lists(bot_configs(NOW), min_size=5, max_size=5))
+    def draw(configs: list[dict[str, Any]]) -> None:
+        drawn.extend(configs)
+
+    draw()
+    counts = {name: sum(1 for config in drawn if edge(config)) for name, edge in EDGES.items()}
+    assert all(count >= len(drawn) // 50 for count in counts.values()), counts
+
+
+def test_documented_constants_are_never_shared_with_a_draw() -> None:
+    config = find(
+        bot_configs(NOW),
+        lambda c: c.get("automatic_leave") == DOCUMENTED_AUTOMATIC_LEAVE,
+        settings=FIND,
+    )
+    assert config["automatic_leave"] is not DOCUMENTED_AUTOMATIC_LEAVE
+    config["automatic_leave"]["silence_detection"]["timeout"] = 1
+    assert DOCUMENTED_AUTOMATIC_LEAVE["silence_detection"]["timeout"] == 3600
+    config = find(
+        bot_configs(NOW),
+        lambda c: c.get("recording_config") == DOCUMENTED_RECORDING_CONFIG,
+        settings=FIND,
+    )
+    config["recording_config"]["transcript"]["provider"]["mutated"] = {}
+    assert DOCUMENTED_RECORDING_CONFIG == {"transcript": {"provider": {"meeting_captions": {}}}}
 
 
 @FAST

@@ -17,6 +17,7 @@ from calbot.generators import (
     MAX_DEDUP_KEY_LENGTH,
     adversarial_dedup_keys,
     dedup_keys,
+    edge_dedup_keys,
     invalid_dedup_keys,
     recipe_dedup_keys,
 )
@@ -140,6 +141,71 @@ def test_every_adversarial_case_is_reachable(
     key = find(adversarial_dedup_keys(), condition, settings=FIND)
     assert condition(key), description
     assert is_valid_key(key)
+
+
+@FAST
+@given(edge_dedup_keys())
+def test_edge_keys_are_valid(key: str) -> None:
+    assert is_valid_key(key)
+    assert key == key.strip() or len(key) > 1  # a one-character key is never whitespace
+
+
+def is_bmp_non_ascii_at_limit(key: str) -> bool:
+    """2000 characters, the last ones non-ASCII in the BMP: more than 2000 bytes in UTF-8,
+    exactly 2000 code points and 2000 UTF-16 units."""
+    tail = key[-100:]
+    return len(key) == MAX_DEDUP_KEY_LENGTH and all(127 < ord(char) <= 0xFFFF for char in tail)
+
+
+@pytest.mark.parametrize(
+    ("description", "condition"),
+    [
+        ("one ASCII character", lambda k: len(k) == 1 and k.isascii()),
+        ("one non-ASCII character", lambda k: len(k) == 1 and not k.isascii()),
+        ("inner whitespace", lambda k: any(c.isspace() for c in k.strip())),
+        ("inner no-break space", lambda k: "\u00a0" in k.strip()),
+        ("2000 BMP non-ASCII characters", is_bmp_non_ascii_at_limit),
+        (
+            "2000 characters, all non-ASCII",
+            lambda k: len(k) == 2000 and not any(c.isascii() for c in k),
+        ),
+        ("a recipe padded to the limit", lambda k: len(k) == 2000 and "://" in k),
+    ],
+)
+def test_every_edge_is_reachable(description: str, condition: Callable[[str], bool]) -> None:
+    key = find(edge_dedup_keys(), condition, settings=FIND)
+    assert condition(key), description
+
+
+def test_bmp_keys_at_the_limit_are_too_many_bytes_but_not_too_many_utf16_units() -> None:
+    key = find(edge_dedup_keys(), is_bmp_non_ascii_at_limit, settings=FIND)
+    assert len(key.encode("utf-8")) > MAX_DEDUP_KEY_LENGTH
+    assert len(key.encode("utf-16-le")) // 2 == MAX_DEDUP_KEY_LENGTH
+
+
+EDGES: dict[str, Callable[[str], bool]] = {
+    "one character": lambda k: len(k) == 1,
+    "inner whitespace": lambda k: any(c.isspace() for c in k.strip()),
+    "exactly 2000 characters": lambda k: len(k) == MAX_DEDUP_KEY_LENGTH,
+    "2000 BMP non-ASCII characters": is_bmp_non_ascii_at_limit,
+    "non-ASCII": lambda k: not k.isascii(),
+    "a documented recipe": lambda k: "://" in k and len(k) < MAX_DEDUP_KEY_LENGTH,
+}
+
+
+def test_edges_are_drawn_with_real_probability() -> None:
+    """Of 300 keys, drawn 3 per example as the stateful check draws them, each edge of the
+    documented type is at least 3%: drawn, not only reachable."""
+    drawn: list[str] = []
+
+    @settings(FAST, max_examples=100, derandomize=True)
+    @given(keys=st.lists(dedup_keys(), min_size=3, max_size=3))
+    def draw(keys: list[str]) -> None:
+        drawn.extend(keys)
+
+    draw()
+    counts = {name: sum(1 for key in drawn if edge(key)) for name, edge in EDGES.items()}
+    assert all(count >= len(drawn) * 3 // 100 for count in counts.values()), counts
 
 
 def test_dedup_keys_include_the_adversarial_ones() -> None:

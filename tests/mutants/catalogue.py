@@ -62,6 +62,8 @@ class Mutant:
         return app
 
 
+from .edges import EDGES  # noqa: E402  (edges.py builds on Mutant, so it comes after it)
+
 # --- broken domain models ------------------------------------------------------------------
 
 
@@ -293,6 +295,7 @@ MUTANTS: tuple[Mutant, ...] = (
         level=Level.SHOULD,
     ),
     Mutant("no-authentication", "errors.auth", run_options={"api_key": API_KEY}),
+    *EDGES,
 )
 
 

@@ -1,0 +1,48 @@
+"""The behaviour catalogue: every behaviour is exercised by some check, citing its rule."""
+
+from __future__ import annotations
+
+from calbot.contracts.behaviours import BEHAVIOURS, BEHAVIOURS_BY_ID
+from calbot.contracts.engine.runner import all_checks
+
+AWAITING = frozenset(
+    {
+        "concurrency.same-key",
+        "concurrency.one-event",
+        "concurrency.schedule-vs-unschedule",
+        "workspaces.key-scope",
+        "workspaces.bot-isolation",
+        "rate-limit.across-events",
+        "rate-limit.per-workspace",
+    }
+)
+"""Behaviours whose checks other parts of issue 17 build (concurrency, workspaces, the rate
+limit's scope): remove each as its check lands, until the set is empty."""
+
+
+def _declared() -> set[str]:
+    return {behaviour for spec in all_checks() for behaviour in spec.covers}
+
+
+def test_every_behaviour_is_declared_by_a_check() -> None:
+    undeclared = {behaviour.id for behaviour in BEHAVIOURS} - _declared()
+    assert undeclared <= AWAITING, sorted(undeclared - AWAITING)
+
+
+def test_the_edges_of_time_length_and_shape_are_declared() -> None:
+    edges = {
+        "ended.moment-ago",
+        "ended.in-progress",
+        "schedule.starting-soon",
+        "deleted.no-bot",
+        "schema.key-non-ascii-at-limit",
+        "schema.key-and-config-shapes",
+    }
+    assert edges <= _declared()
+
+
+def test_a_check_covering_one_behaviour_cites_its_rule() -> None:
+    """A check that declares a single behaviour cites that behaviour's rule."""
+    for spec in all_checks():
+        if len(spec.covers) == 1:
+            assert BEHAVIOURS_BY_ID[spec.covers[0]].rule == spec.rule, spec.id
