@@ -185,7 +185,7 @@ def serve(
             fail(f"--rate-limit: {exc}")
     from calbot.server import ServerConfig, bind
     from calbot.server import serve as run
-    from calbot.server.config import Limits
+    from calbot.serving.limits import Limits
     from calbot.server.faults import Faults, FaultSyntaxError, parse_fault
 
     injected = Faults()

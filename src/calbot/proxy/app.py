@@ -25,7 +25,8 @@ from calbot.proxy.recording import MAX_REQUEST_BODY, MAX_RESPONSE_BODY, Captured
 from calbot.server.config import utc_now
 from calbot.server.core import credentials
 from calbot.server.faults import FAULTS_PATH
-from calbot.server.messages import Request, Response, encode
+from calbot.server.messages import Request, Response
+from calbot.serving.answers import encode
 
 Message = MutableMapping[str, Any]
 Scope = MutableMapping[str, Any]

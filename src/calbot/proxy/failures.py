@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from calbot.server.messages import encode
+from calbot.serving.answers import encode
 
 PROXY_HEADER = "X-Calbot-Proxy"
 """Set on every answer the proxy gives itself instead of the upstream (`upstream-error`)."""
