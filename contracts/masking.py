@@ -14,8 +14,8 @@ secrets, not letters:
 - the credential of any ``Authorization`` (or ``Proxy-Authorization``) header, keeping the
   scheme: ``Authorization: Token sk_live_abc`` becomes ``Authorization: Token ****``.
 
-A token is a run of characters between separators: whitespace, quotes, and
-``/ ? & = , ; : < > ( ) [ ] { } \\ # |`` (a trailing full stop ends a sentence, not a key).
+A whole token starts and ends at a word boundary: it is not part of a longer run of letters and
+digits (``/bot/KEY/``, ``?k=KEY``, ``"KEY"``, ``with-the-KEY.`` hold it; ``xKEY`` does not).
 Nothing else is masked: deduplication keys, ids and bodies are shown as sent.
 """
 
@@ -31,9 +31,7 @@ MASK = "****"
 MIN_SECRET = 8
 """Secrets shorter than this are never searched for inside other text (see the docstring)."""
 
-_SEPARATORS = r"\s\"'`/?&=,;:<>()\[\]{}\\#|"
-# a token never ends with a full stop: "rejected key abc." names the key abc
-_TOKEN = re.compile(rf"[^{_SEPARATORS}]*[^{_SEPARATORS}.]")
+_RUN = re.compile(r"[^\W_]+")  # a run of letters and digits
 # The schemes kept in view; any other first word is taken to be the credential itself.
 _SCHEME = r"(?:token|bearer|basic|digest|api-?key|key|negotiate|aws4-hmac-sha256)"
 # "Authorization: Token abc", "-H 'Authorization: abc'", {"Authorization": "Bearer abc"}. The
@@ -63,35 +61,72 @@ def _configured_pattern(secrets: Iterable[str]) -> re.Pattern[str] | None:
     parts = [re.escape(form) for form in sorted(anywhere, key=len, reverse=True)]
     if whole:
         alternatives = "|".join(re.escape(form) for form in sorted(whole, key=len, reverse=True))
-        parts.append(rf"(?<![^{_SEPARATORS}])(?:{alternatives})(?![^{_SEPARATORS}])")
+        parts.append(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])")
     return re.compile("|".join(parts)) if parts else None
+
+
+def _anchor(form: str) -> str:
+    """The longest run of letters and digits in a secret ("" when it has none)."""
+    return max(_RUN.findall(form), key=len, default="")
+
+
+class Seen:
+    """Credentials seen in traffic, indexed for masking one at a time (`add`, `discard`), so a
+    long stream of distinct keys never re-indexes the ones already known. Not thread-safe:
+    its owner guards it; a `Masker(seen=...)` built from it is an immutable snapshot."""
+
+    def __init__(self) -> None:
+        # each form under its longest run of letters and digits: a text can hold the form as a
+        # whole token only if it holds that run as a whole run
+        self.anchored: dict[str, dict[str, None]] = {}
+        self.values: set[str] = set()
+
+    def add(self, secret: str) -> None:
+        if not secret or secret in self.values:
+            return
+        self.values.add(secret)
+        if len(secret) >= MIN_SECRET:
+            for form in _forms(secret):
+                self.anchored.setdefault(_anchor(form), {})[form] = None
+
+    def discard(self, secret: str) -> None:
+        if secret not in self.values:
+            return
+        self.values.discard(secret)
+        if len(secret) >= MIN_SECRET:
+            for form in _forms(secret):
+                forms = self.anchored.get(_anchor(form), {})
+                forms.pop(form, None)
+                if not forms:
+                    self.anchored.pop(_anchor(form), None)
 
 
 class Masker:
     """Masks one set of secrets; build it once and apply it to many strings.
 
-    `secrets`: configured secrets; `seen`: credentials seen in traffic (see the module
-    docstring for how each is masked). Immutable, so one instance can serve many threads.
+    `secrets`: configured secrets; `seen`: credentials seen in traffic, or a `Seen` index of
+    them (see the module docstring for how each is masked). Immutable, so one instance can
+    serve many threads.
     """
 
-    def __init__(self, secrets: Iterable[str] = (), *, seen: Iterable[str] = ()) -> None:
-        configured = tuple(secrets)
-        observed = tuple(secret for secret in seen if secret)
+    def __init__(self, secrets: Iterable[str] = (), *, seen: Iterable[str] | Seen = ()) -> None:
+        configured = tuple(secret for secret in secrets if secret)
         self._secrets = _configured_pattern(configured)
-        self._tokens = frozenset(
-            form.rstrip(".")
-            for secret in observed
-            if len(secret) >= MIN_SECRET
-            for form in _forms(secret)
-        )
-        self._values = frozenset(secret for secret in (*configured, *observed) if secret)
+        if not isinstance(seen, Seen):
+            index = Seen()
+            for secret in seen:
+                index.add(secret)
+            seen = index
+        self._anchored = {anchor: tuple(forms) for anchor, forms in seen.anchored.items()}
+        self._anchors = frozenset(self._anchored)
+        self._values = frozenset((*configured, *seen.values))
 
     def text(self, text: str) -> str:
         """`text` with every secret and every Authorization credential replaced by ``****``."""
         if self._secrets is not None:
             text = self._secrets.sub(MASK, text)
-        if self._tokens:
-            text = self._mask_tokens(text)
+        if self._anchored:
+            text = self._mask_seen(text)
         if "authorization" not in text.lower():  # a fast test first: most text has none
             return text
         return _HEADER_IN_TEXT.sub(lambda m: f"{m['head']}{m['scheme'] or ''}{MASK}", text)
@@ -123,12 +158,47 @@ class Masker:
             return [self.data(item) for item in value]
         return value
 
-    def _mask_tokens(self, text: str) -> str:
-        """Seen credentials that are whole tokens: one set lookup per token, no pattern."""
-        if self._tokens.isdisjoint(_TOKEN.findall(text)):
+    def _mask_seen(self, text: str) -> str:
+        """Seen credentials where they are whole tokens: a set test on the text's runs of
+        letters and digits first (no pattern per key), a search only for the keys it hints."""
+        if "" not in self._anchors and self._anchors.isdisjoint(_RUN.findall(text)):
             return text
-        tokens = self._tokens
-        return _TOKEN.sub(lambda m: MASK if m[0] in tokens else m[0], text)
+        runs = set(_RUN.findall(text)) | {""}
+        spans: list[tuple[int, int]] = []
+        for anchor in self._anchors & runs:
+            for form in self._anchored[anchor]:
+                spans += _whole(text, form)
+        if not spans:
+            return text
+        parts: list[str] = []
+        done = 0
+        for begin, end in sorted(spans):
+            if begin < done:  # overlaps the one masked before: one mask for both
+                done = max(done, end)
+                continue
+            parts += [text[done:begin], MASK]
+            done = end
+        return "".join([*parts, text[done:]])
+
+
+def _whole(text: str, form: str) -> list[tuple[int, int]]:
+    """Where `form` occurs in `text` as a whole token (not inside a run of letters and digits)."""
+    found = []
+    begin = text.find(form)
+    while begin >= 0:
+        end = begin + len(form)
+        inside = (begin > 0 and _joins(text[begin - 1], form[0])) or (
+            end < len(text) and _joins(form[-1], text[end])
+        )
+        if not inside:
+            found.append((begin, end))
+        begin = text.find(form, begin + 1)
+    return found
+
+
+def _joins(left: str, right: str) -> bool:
+    """Whether two neighbouring characters belong to one run of letters and digits."""
+    return left.isalnum() and right.isalnum()
 
 
 def credential(authorization: str | None) -> str | None:

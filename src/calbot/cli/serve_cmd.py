@@ -185,8 +185,8 @@ def serve(
             fail(f"--rate-limit: {exc}")
     from calbot.server import ServerConfig, bind
     from calbot.server import serve as run
-    from calbot.serving.limits import Limits
     from calbot.server.faults import Faults, FaultSyntaxError, parse_fault
+    from calbot.serving.limits import Limits
 
     injected = Faults()
     for spec in faults:

@@ -40,8 +40,8 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
                     await self._writer.drain()
         except TimeoutError:
             raise httpcore.WriteTimeout("timed out") from None
-        except OSError as exc:
-            raise httpcore.WriteError(str(exc)) from None
+        except (OSError, RuntimeError) as exc:  # RuntimeError: the peer closed the transport
+            raise httpcore.WriteError(str(exc) or "the connection is closed") from None
 
     async def aclose(self) -> None:
         self._writer.close()
