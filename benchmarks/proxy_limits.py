@@ -170,11 +170,13 @@ def records(ledger: Path) -> list[dict[str, Any]]:
 
 
 def status_of(sock: socket.socket, timeout: float = DEADLINE) -> tuple[str, float, bytes]:
-    """The status line the peer sends (or "closed, no answer"), when, and all it sent."""
+    """The status line the peer sends ("closed, no answer" or "still open" without one), when,
+    and all it sent."""
     started = time.monotonic()
     sock.settimeout(max(0.01, timeout))
     data = b""
-    with suppress(OSError):
+    still_open = False
+    try:
         while True:
             chunk = sock.recv(65536)
             if not chunk:
@@ -182,9 +184,13 @@ def status_of(sock: socket.socket, timeout: float = DEADLINE) -> tuple[str, floa
             data += chunk
             if b"\r\n\r\n" in data and _complete(data):
                 break
+    except TimeoutError:
+        still_open = True
+    except OSError:
+        pass
     waited = time.monotonic() - started
     if not data:
-        return "closed, no answer", waited, data
+        return ("still open" if still_open else "closed, no answer"), waited, data
     return data.split(b"\r\n", 1)[0].decode("latin-1"), waited, data
 
 
@@ -632,13 +638,15 @@ def streaming(folder: Path) -> str:
             conn.sendall(chunk[: min(len(chunk), size - start)])
 
     with scripted(answer) as upstream, upstream_and_proxy(folder, upstream) as (proxy, ledger):
-        body = (b"x" * (1 << 20) for _ in range(100))
+        body = (b"x" * MB for _ in range(100))
         started = time.monotonic()
         received = 0
         with (
             PeakRss(proxy.process.pid) as rss,
             httpx.Client(timeout=120) as http,
-            http.stream("POST", proxy.url + "/upload", content=body) as reply,
+            http.stream(
+                "POST", proxy.url + "/upload", content=body, headers={"Content-Length": str(size)}
+            ) as reply,
         ):
             for chunk in reply.iter_raw():
                 received += len(chunk)

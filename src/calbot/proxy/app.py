@@ -221,6 +221,7 @@ class Proxy:
                 if not chunk:
                     continue
                 tee.add(chunk)
+                deadline.grow(len(chunk))
                 if held:
                     await self._deliver(ex, start, held, send, deadline)
                 held = chunk

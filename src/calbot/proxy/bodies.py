@@ -69,6 +69,7 @@ class RequestBody:
         if message["type"] == "http.disconnect":
             raise Disconnected
         chunk: bytes = message.get("body", b"")
+        self._deadline.grow(len(chunk))
         self.tee.add(chunk)
         if self._limit is not None and self.tee.size > self._limit:
             raise TooLarge

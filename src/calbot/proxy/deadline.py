@@ -11,13 +11,19 @@ An exchange runs under one `asyncio.Timeout`, moved as it goes:
   more; `DELIVER` while the proxy waits for the client to take what it relays.
 - `STOP`: on SIGTERM every exchange in progress gets `--shutdown-grace` seconds at most.
 
-`cause` says which of them expired.
+A body may be larger than the server's (the proxy streams bodies of any size), so the two body
+deadlines grow with what arrives: one second more per `MIN_RATE` bytes (as Apache's
+`RequestReadTimeout body=...,MinRate=...`). A 100 MB body that keeps coming gets through; a
+trickle does not. `cause` says which of them expired.
 """
 
 from __future__ import annotations
 
 import asyncio
 import enum
+
+MIN_RATE = 100_000
+"""Bytes per second a body past its deadline must average to keep going (see the docstring)."""
 
 
 class Phase(enum.Enum):
@@ -50,6 +56,12 @@ class Deadline:
         self._phase = phase
         self._due = self._loop.time() + seconds
         self._arm()
+
+    def grow(self, size: int) -> None:
+        """`size` bytes of a body arrived: one second more per MIN_RATE of them."""
+        if self._due is not None and size:
+            self._due += size / MIN_RATE
+            self._arm()
 
     def waiting_for(self, phase: Phase) -> None:
         """Name what is awaited now, on the same due time (`BODY` and `UPLOAD`, ...)."""
