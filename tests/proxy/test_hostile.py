@@ -290,6 +290,20 @@ def test_a_stalled_body_gets_408_json_is_closed_and_recorded(
     no_errors_logged(caplog)
 
 
+def test_a_body_that_keeps_coming_streams_past_the_request_timeout() -> None:
+    chunks = [b'{"pad": "'] + [b"p" * 100_000] * 8 + [b'"}']
+
+    def slowly() -> Iterator[bytes]:
+        for chunk in chunks:  # 0.7 s in all, past the 0.4 s request timeout, 100 kB at a time
+            time.sleep(0.07)
+            yield chunk
+
+    with reference() as upstream, proxying(upstream) as proxy, proxy.client() as http:
+        answer = http.post("/_calbot/states", content=slowly())
+    assert answer.status_code == 400  # the upstream's answer: no state named
+    assert [(r.status, r.answered_by) for r in proxy.records] == [(400, "upstream")]
+
+
 def test_a_stalled_client_hears_in_time_when_the_upstream_gives_up_first() -> None:
     upstream_limits = Limits(request_timeout=0.2, idle_timeout=1)
     proxy_limits = Limits(request_timeout=0.6, idle_timeout=2)
