@@ -144,15 +144,15 @@ class Proxy:
             async with asyncio.timeout(None) as timer:
                 deadline.start(timer, Phase.BODY, self.config.limits.request_timeout)
                 await self._exchange(ex, receive, send, deadline)
-        except TimeoutError:
-            if not deadline.expired:
-                raise
-            await self._expired(ex, deadline, send)
         except Disconnected:
             pass  # the client went away mid-request: nothing was answered
-        except Exception as error:  # a bug: one line, a JSON answer, never uvicorn's text 500
-            log.exception("calbot proxy: unexpected error")
-            await self._give_up(ex, UpstreamFailure(502, f"calbot proxy failed: {error!r}"), send)
+        except Exception as error:
+            if isinstance(error, TimeoutError) and deadline.expired:
+                await self._expired(ex, deadline, send)
+            else:  # a bug: logged, and a JSON answer, never uvicorn's plain-text 500
+                log.exception("calbot proxy: unexpected error")
+                failure = UpstreamFailure(502, f"calbot proxy failed: {error!r}")
+                await self._give_up(ex, failure, send)
         finally:
             self._deadlines.discard(deadline)
             if ex.upstream is not None:
