@@ -179,8 +179,8 @@ def serve_hello(port: int) -> None:
     """Serve `hello_app` on the reference server's stack (what `--serve-hello` runs)."""
     import uvicorn
 
-    from calbot.server.process import uvicorn_config
     from calbot.serving import bind
+    from calbot.serving.config import uvicorn_config
 
     sock = bind("127.0.0.1", port)
     uvicorn.Server(uvicorn_config(hello_app)).run(sockets=[sock])

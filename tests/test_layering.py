@@ -44,6 +44,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "calbot.contracts.engine.curl",
         *RESULT_MODEL,
     ),
+    # what serve and proxy listen through: below both, it knows neither
+    "calbot.serving": ("calbot.contracts.masking",),
     # an adapter like the server: it never runs the engine or the checks
     "calbot.proxy": (
         "calbot.spec",

@@ -47,7 +47,7 @@ from calbot.contracts.domain import operations
 from calbot.contracts.domain.operations import operation_name
 from calbot.contracts.domain.timestamps import format_timestamp, parse_timestamp
 from calbot.contracts.domain.validation import schedule_request_errors
-from calbot.contracts.masking import mask
+from calbot.contracts.masking import Masker, masker
 from calbot.spec.fields import MAX_KEY_LENGTH
 
 LEDGER_VERSION = 1
@@ -258,11 +258,18 @@ class BodyFacts:
     config_keys: tuple[str, ...] | None
 
 
-def schedule_body_facts(value: object, *, secrets: Sequence[str] = ()) -> BodyFacts:
-    """Validate a parsed schedule body (as the fragment does) and keep an excerpt of it."""
+def schedule_body_facts(
+    value: object, *, secrets: Sequence[str] = (), masked: Masker | None = None
+) -> BodyFacts:
+    """Validate a parsed schedule body (as the fragment does) and keep an excerpt of it.
+
+    Secrets are masked with `masked` when given, else with the configured `secrets`; the
+    deduplication key is `****` when it is exactly a secret.
+    """
+    masked = masked or masker(tuple(secrets))
     checked = schedule_request_errors(value)
-    errors = excerpt(checked, secrets)[0] if isinstance(checked, dict) else None
-    body, truncated = excerpt(value, secrets)
+    errors = excerpt(checked, masked=masked)[0] if isinstance(checked, dict) else None
+    body, truncated = excerpt(value, masked=masked)
     key = value.get("deduplication_key") if isinstance(value, Mapping) else None
     keep_key = isinstance(key, str) and len(key) <= MAX_KEY_LENGTH
     config = value.get("bot_config") if isinstance(value, Mapping) else None
@@ -271,7 +278,7 @@ def schedule_body_facts(value: object, *, secrets: Sequence[str] = ()) -> BodyFa
         errors=errors,
         body=body,
         body_truncated=truncated,
-        key=mask(key, secrets) if keep_key and isinstance(key, str) else None,
+        key=masked.value(key) if keep_key and isinstance(key, str) else None,
         config_keys=config_paths(config) if isinstance(config, Mapping) else None,
     )
 
@@ -295,17 +302,21 @@ def config_paths(config: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(sorted(paths[:MAX_CONFIG_PATHS]))
 
 
-def excerpt(value: object, secrets: Sequence[str] = ()) -> tuple[Any, bool]:
+def excerpt(
+    value: object, secrets: Sequence[str] = (), *, masked: Masker | None = None
+) -> tuple[Any, bool]:
     """A JSON value cut to a readable size (long strings, big containers, deep nesting).
 
-    Returns the excerpt and whether anything was cut. Secrets in strings become `****`.
+    Returns the excerpt and whether anything was cut. Secrets in strings become `****`
+    (`masked`, or the configured `secrets`).
     """
     cut = False
+    using = masked or masker(tuple(secrets))
 
     def visit(node: object, depth: int) -> Any:
         nonlocal cut
         if isinstance(node, str):
-            text = mask(node, secrets)
+            text = using.text(node)
             if len(text) > MAX_STRING:
                 cut = True
                 return text[:MAX_STRING] + f"… [{len(text) - MAX_STRING} more characters]"

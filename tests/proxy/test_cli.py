@@ -129,3 +129,19 @@ def test_proxy_report_exit_codes_and_client_report_on_the_same_ledger(tmp_path: 
     assert {c["rule"]: c["status"] for c in data["checks"]} == {
         c.rule: c.status.value for c in expected.checks
     }
+
+
+@pytest.mark.parametrize("name", ["proxy", "serve"])
+def test_every_option_is_in_the_readme(name: str) -> None:
+    """The usage block of each listening command in the README lists all its options."""
+    from click.testing import CliRunner
+
+    from calbot.cli import cli
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    usage = re.findall(rf"calbot {name} (?:--upstream URL )?\[.+?```", readme, re.DOTALL)
+    assert usage, f"no usage block for calbot {name}"
+    documented = set(re.findall(r"--[a-z][a-z-]*", usage[0]))
+    shown = CliRunner().invoke(cli, [name, "--help"]).output
+    options = set(re.findall(r"^  (--[a-z][a-z-]*)", shown, re.MULTILINE)) - {"--help"}
+    assert options <= documented, sorted(options - documented)

@@ -158,20 +158,27 @@ def test_faults_answer_before_forwarding_and_can_be_added_at_run_time() -> None:
 
     async def run() -> list[httpx.Response]:
         async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=proxy), base_url="http://proxy.test"
+            transport=httpx.ASGITransport(app=proxy),
+            base_url="http://proxy.test",
+            headers={"Authorization": f"Token {KEY}"},
         ) as client:
+            keyless = await client.post(
+                "/_calbot/faults", json={"faults": ["500:*"]}, headers={"Authorization": ""}
+            )
             added = await client.post("/_calbot/faults", json={"faults": ["429:1:retry-after=3"]})
-            answers = [added, await client.get(path), await client.get(path)]
+            answers = [keyless, added, await client.get(path), await client.get(path)]
         await proxy.aclose()
         return answers
 
-    added, throttled, forwarded = asyncio.run(run())
+    keyless, added, throttled, forwarded = asyncio.run(run())
+    assert keyless.status_code == 401  # the fault endpoint needs a key, as the server's does
     assert added.json() == {"pending": ["429:1:retry-after=3"]}
     assert throttled.status_code == 429 and throttled.headers["retry-after"] == "3"
     assert throttled.headers["x-calbot-fault"] == "429:1:retry-after=3"
     assert forwarded.status_code == 418
     assert len(echo.seen) == 1  # the upstream saw only the forwarded request
     assert [(r.status, r.answered_by) for r in ledger.records] == [
+        (401, "proxy"),
         (200, "proxy"),
         (429, "proxy"),
         (418, "upstream"),

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calbot.server import Request, ServerConfig, ServerCore
-from calbot.server.messages import encode
+from calbot.serving.answers import encode
 from calbot.spec.throttles import RateLimit
 
 EVENT = "0b8c7f5e-1111-4a2b-9c3d-1234567890ab"

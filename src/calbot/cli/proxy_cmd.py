@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -11,7 +9,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from calbot.cli.listening import listen_options
+from calbot.cli.listening import (
+    limit_options,
+    listen_options,
+    listening_socket,
+    max_body_option,
+)
 from calbot.cli.reporting import (
     fail,
     report_options,
@@ -49,18 +52,27 @@ DEFAULT_TIMEOUT = 30.0  # calbot.proxy.config's; not imported, so `--help` stays
     show_default=True,
     type=click.FloatRange(min=0, min_open=True),
     metavar="SECONDS",
-    help="How long to wait for the upstream's answer before answering 504.",
+    help="A deadline for the upstream's status and headers once the request is sent (else "
+    "504), and again for the rest of its answer (else it is cut off, recorded as such).",
 )
+@max_body_option(
+    None,
+    "Larger request bodies get 413 from the proxy without being forwarded. Default: no "
+    "limit of the proxy's own (bodies stream through; the upstream's limit applies).",
+)
+@limit_options
 @click.option(
     "--fault",
     "faults",
     multiple=True,
     metavar="SPEC",
     help="Answer chosen requests without forwarding them, as `calbot serve --fault` does "
-    "(repeatable), e.g. 429:1:op=schedule:retry-after=2 or scenario:outage-2. At run time: "
-    'POST /_calbot/faults {"faults": [SPEC, ...]} (answered by the proxy, not forwarded).',
+    "(repeatable; these serve every client), e.g. 429:1:op=schedule:retry-after=2 or "
+    'scenario:outage-2. At run time: POST /_calbot/faults {"faults": [SPEC, ...]} with an '
+    "API key adds faults for that key's requests only (answered by the proxy, not forwarded).",
 )
-def proxy(  # noqa: PLR0917 - click passes options positionally
+def proxy(
+    *,
     upstream: str,
     host: str,
     port: int,
@@ -69,18 +81,28 @@ def proxy(  # noqa: PLR0917 - click passes options positionally
     formats: list[str],
     strict: bool,
     timeout: float,
+    max_body_bytes: int | None,
+    request_timeout: float,
+    idle_timeout: float,
+    max_connections: int,
+    max_header_bytes: int,
+    shutdown_grace: float,
+    log_level: str,
+    refusal_log_level: str,
     faults: tuple[str, ...],
 ) -> None:
     """Forward every request to the upstream and judge the traffic, both ways.
 
     Point your client's base URL at the proxy; it keeps its own API key, which is never
-    written anywhere. On Ctrl-C or SIGTERM the proxy stops, prints both verdicts (the
-    client's, as `calbot client-report` gives it, and the upstream's passive one, as `calbot
-    proxy-report` gives it), writes the upstream's reports to --report-dir and exits 0.
+    written anywhere. The client side has `calbot serve`'s limits (same options). On Ctrl-C
+    or SIGTERM the proxy gives what is in flight --shutdown-grace, stops, prints both
+    verdicts (the client's, as `calbot client-report` gives it, and the upstream's passive
+    one, as `calbot proxy-report` gives it), writes the upstream's reports to --report-dir
+    and exits 0.
     """
     from calbot.proxy import ProxyConfig, UpstreamError, create_proxy, serve_proxy
-    from calbot.server import bind
     from calbot.server.faults import Faults, FaultSyntaxError, parse_fault
+    from calbot.serving.limits import Limits
 
     injected = Faults()  # also for faults added at run time: POST /_calbot/faults
     if faults:
@@ -92,23 +114,38 @@ def proxy(  # noqa: PLR0917 - click passes options positionally
     scratch = tempfile.TemporaryDirectory(prefix="calbot-proxy-")
     path = record or Path(scratch.name) / "ledger.jsonl"  # on disk either way: bounded memory
     ledger = _ledger(path, announce=record is not None)
+    limits = Limits(
+        request_timeout=request_timeout,
+        idle_timeout=idle_timeout,
+        max_connections=max_connections,
+        max_header_bytes=max_header_bytes,
+        shutdown_grace=shutdown_grace,
+    )
     try:
-        config = ProxyConfig(upstream, timeout=timeout, faults=injected, ledger=ledger)
+        config = ProxyConfig(
+            upstream,
+            timeout=timeout,
+            faults=injected,
+            ledger=ledger,
+            limits=limits,
+            max_body_bytes=max_body_bytes,
+        )
     except UpstreamError as exc:
         fail(f"--upstream: {exc}")
-    try:
-        sock = bind(host, port)
-    except socket.gaierror as exc:
-        fail(f"cannot listen on {host}:{port}: unknown host ({exc.strerror})")
-    except OSError as exc:
-        fail(f"cannot listen on {host}:{port}: {os.strerror(exc.errno) if exc.errno else exc}")
+    sock = listening_socket(host, port, "calbot proxy")
 
     def ready(url: str) -> None:
         click.echo(f"calbot proxy listening on {url}, forwarding to {config.upstream}")
         sys.stdout.flush()
 
     with sock, scratch:
-        serve_proxy(sock, create_proxy(config), on_ready=ready)  # closes the ledger
+        serve_proxy(  # closes the ledger
+            sock,
+            create_proxy(config),
+            on_ready=ready,
+            log_level=log_level,
+            refusal_log_level=refusal_log_level,
+        )
         _verdicts(path, config.upstream, record, report_dir, formats, strict)
     sys.exit(0)
 

@@ -7,8 +7,6 @@ and calbot's warnings, `--access-log`, refused connections), API keys masked.
 from __future__ import annotations
 
 import dataclasses
-import os
-import socket
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -16,7 +14,17 @@ from typing import TYPE_CHECKING
 
 import click
 
-from calbot.cli.listening import listen_options
+from calbot.cli.listening import (
+    DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_HEADER_BYTES,
+    DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_SHUTDOWN_GRACE,
+    limit_options,
+    listen_options,
+    listening_socket,
+    max_body_option,
+)
 from calbot.cli.reporting import fail
 from calbot.spec.throttles import RateLimit, RateLimitSyntaxError, parse_rate_limit
 
@@ -24,17 +32,21 @@ if TYPE_CHECKING:
     from calbot.server import Hook
     from calbot.server.recorder import Ledger
 
+__all__ = [
+    "DEFAULT_IDLE_TIMEOUT",
+    "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_MAX_CONNECTIONS",
+    "DEFAULT_MAX_EVENTS",
+    "DEFAULT_MAX_HEADER_BYTES",
+    "DEFAULT_REQUEST_TIMEOUT",
+    "DEFAULT_SHUTDOWN_GRACE",
+    "serve",
+]
+
 EXIT_OK = 0
 # The same as calbot.server.config's (a test checks); not imported, so `--help` stays fast.
 DEFAULT_MAX_BODY_BYTES = 1_000_000
 DEFAULT_MAX_EVENTS = 10_000
-DEFAULT_REQUEST_TIMEOUT = 10.0
-DEFAULT_IDLE_TIMEOUT = 5.0
-DEFAULT_MAX_CONNECTIONS = 1000
-DEFAULT_MAX_HEADER_BYTES = 32_768
-DEFAULT_SHUTDOWN_GRACE = 1.0
-LOG_LEVELS = ("debug", "info", "warning", "error")
-SECONDS = click.FloatRange(min=0.001)
 
 
 @click.command()
@@ -52,13 +64,7 @@ SECONDS = click.FloatRange(min=0.001)
     multiple=True,
     help="Accept this key (repeatable; one workspace per key). None: no auth check.",
 )
-@click.option(
-    "--max-body-bytes",
-    default=DEFAULT_MAX_BODY_BYTES,
-    show_default=True,
-    type=click.IntRange(min=0),
-    help="Larger request bodies get 413.",
-)
+@max_body_option(DEFAULT_MAX_BODY_BYTES, "Larger request bodies get 413.")
 @click.option(
     "--max-events",
     default=DEFAULT_MAX_EVENTS,
@@ -68,62 +74,7 @@ SECONDS = click.FloatRange(min=0.001)
     "else the oldest) is evicted with its bot. Evictions are counted in /_calbot/health; "
     "POST /_calbot/reset empties the caller's workspace.",
 )
-@click.option(
-    "--request-timeout",
-    default=DEFAULT_REQUEST_TIMEOUT,
-    show_default=True,
-    type=SECONDS,
-    metavar="SECONDS",
-    help="A request's headers (from its first byte), then its body, must arrive within this; "
-    "else 408 and the connection is closed.",
-)
-@click.option(
-    "--idle-timeout",
-    default=DEFAULT_IDLE_TIMEOUT,
-    show_default=True,
-    type=SECONDS,
-    metavar="SECONDS",
-    help="Close a connection with no request in progress (new or keep-alive) after this.",
-)
-@click.option(
-    "--max-connections",
-    default=DEFAULT_MAX_CONNECTIONS,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Open connections at once; one more gets 503 and is closed.",
-)
-@click.option(
-    "--max-header-bytes",
-    default=DEFAULT_MAX_HEADER_BYTES,
-    show_default=True,
-    type=click.IntRange(min=1024),
-    help="Request line and headers together; past it, 414 (line) or 431 (headers).",
-)
-@click.option(
-    "--shutdown-grace",
-    default=DEFAULT_SHUTDOWN_GRACE,
-    show_default=True,
-    type=SECONDS,
-    metavar="SECONDS",
-    help="On Ctrl-C or SIGTERM, uploads in progress get this long, then 503; new requests "
-    "get 503 at once. Every answer is in the ledger.",
-)
-@click.option(
-    "--log-level",
-    default="warning",
-    show_default=True,
-    type=click.Choice(LOG_LEVELS),
-    help="Lowest level logged (to stderr).",
-)
-@click.option(
-    "--refusal-log-level",
-    default="info",
-    show_default=True,
-    type=click.Choice(LOG_LEVELS),
-    help="Level of the one line (to stderr) per connection refused before the app: "
-    "malformed HTTP (400), timeouts (408), oversize headers (414/431), too many "
-    "connections (503). Shown when at or above --log-level.",
-)
+@limit_options
 @click.option(
     "--access-log",
     is_flag=True,
@@ -183,10 +134,10 @@ def serve(
             budget = parse_rate_limit(rate_limit)
         except RateLimitSyntaxError as exc:
             fail(f"--rate-limit: {exc}")
-    from calbot.server import ServerConfig, bind
+    from calbot.server import ServerConfig
     from calbot.server import serve as run
-    from calbot.server.config import Limits
     from calbot.server.faults import Faults, FaultSyntaxError, parse_fault
+    from calbot.serving.limits import Limits
 
     injected = Faults()
     for spec in faults:
@@ -210,13 +161,7 @@ def serve(
         )
     except ValueError as exc:
         fail(f"--api-key: {exc}")
-    try:
-        sock = bind(host, port)
-    except socket.gaierror as exc:
-        fail(f"cannot listen on {host}:{port}: unknown host ({exc.strerror})")
-    except OSError as exc:
-        reason = os.strerror(exc.errno) if exc.errno else str(exc)
-        fail(f"cannot listen on {host}:{port}: {reason}")
+    sock = listening_socket(host, port, "the reference server")
 
     def ready(url: str) -> None:
         click.echo(f"calbot reference server listening on {url}")

@@ -1,11 +1,13 @@
-"""The proxy's settings: the one upstream, timeouts, faults, the ledger."""
+"""The proxy's settings: the one upstream, deadlines and limits, faults, the ledger."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import httpx
+
+from calbot.serving.limits import Limits
 
 if TYPE_CHECKING:
     from calbot.proxy.recording import ProxyLedger
@@ -41,10 +43,14 @@ class ProxyConfig:
     """How the proxy forwards.
 
     `upstream`: the one base URL every request goes to (its path, if any, is a prefix).
-    `timeout`: seconds to wait for the upstream's answer before answering 504. `faults`:
-    answers injected before forwarding (`calbot.server.faults`). `ledger`: where exchanges
-    are recorded. `transport`: how to reach the upstream (default: real HTTP with keep-alive;
-    tests may pass `httpx.ASGITransport`).
+    `timeout`: a deadline, in seconds, for the upstream's status and headers once the request
+    is sent (else 504), and again for the rest of its answer. `faults`: answers injected
+    before forwarding (`calbot.server.faults`). `ledger`: where exchanges are recorded.
+    `transport`: how to reach the upstream (default: real HTTP with keep-alive; tests may pass
+    `httpx.ASGITransport`). `max_connections`: connections kept to the upstream. `limits`:
+    what a client connection may cost, as `calbot serve`'s (`calbot.serving.limits`; the
+    client's body has `limits.request_timeout`, else 408). `max_body_bytes`: larger request
+    bodies get 413 from the proxy (None: no limit of its own, the upstream's applies).
     """
 
     upstream: str
@@ -53,8 +59,12 @@ class ProxyConfig:
     ledger: ProxyLedger | None = None
     transport: httpx.AsyncBaseTransport | None = None
     max_connections: int = 200
+    limits: Limits = field(default_factory=Limits)
+    max_body_bytes: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "upstream", upstream_base(self.upstream))
         if not self.timeout > 0:
             raise UpstreamError("the timeout must be a positive number of seconds")
+        if self.max_body_bytes is not None and self.max_body_bytes < 0:
+            raise UpstreamError("max_body_bytes must not be negative")

@@ -1,4 +1,8 @@
-"""What the proxy answers when the upstream gives no answer: 502 or 504, one line of reason."""
+"""What the proxy answers when the upstream gives no answer: 502 or 504, one line of reason.
+
+Each is a JSON `{"detail": "calbot proxy: <reason>"}` marked `X-Calbot-Proxy: upstream-error`,
+and the reason is what the ledger's `upstream_error` says.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from calbot.server.messages import encode
+from calbot.server.messages import Response
 
 PROXY_HEADER = "X-Calbot-Proxy"
 """Set on every answer the proxy gives itself instead of the upstream (`upstream-error`)."""
@@ -19,16 +23,10 @@ class UpstreamFailure:
     status: int
     reason: str
 
-    def body(self) -> bytes:
-        """`{"detail": "calbot proxy: <reason>"}` as Django REST Framework words errors."""
-        return encode({"detail": f"calbot proxy: {self.reason}"})
-
-    def headers(self, length: int) -> list[tuple[bytes, bytes]]:
-        return [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(length).encode("ascii")),
-            (PROXY_HEADER.lower().encode("ascii"), b"upstream-error"),
-        ]
+    def response(self) -> Response:
+        """The answer, as Django REST Framework words errors."""
+        mark = (PROXY_HEADER, "upstream-error")
+        return Response(self.status, {"detail": f"calbot proxy: {self.reason}"}, (mark,))
 
 
 def failure_of(error: httpx.HTTPError, upstream: str, timeout: float) -> UpstreamFailure:
@@ -37,10 +35,32 @@ def failure_of(error: httpx.HTTPError, upstream: str, timeout: float) -> Upstrea
     if isinstance(error, httpx.ConnectTimeout):
         return UpstreamFailure(504, f"the upstream {upstream} could not be reached in time")
     if isinstance(error, httpx.TimeoutException):
-        return UpstreamFailure(504, f"the upstream {upstream} did not answer within {timeout:g} s")
+        return late(upstream, timeout)
     if isinstance(error, httpx.ConnectError):
         return UpstreamFailure(502, f"the upstream {upstream} could not be reached: {detail}")
     return UpstreamFailure(502, f"the upstream {upstream} broke off the exchange: {detail}")
+
+
+def late(upstream: str, timeout: float) -> UpstreamFailure:
+    """504: no status and headers within `timeout` seconds of the request."""
+    return UpstreamFailure(504, f"the upstream {upstream} did not answer within {timeout:g} s")
+
+
+def unfinished(upstream: str, timeout: float) -> UpstreamFailure:
+    """504: the answer's body did not end within `timeout` seconds of its headers."""
+    reason = f"the upstream {upstream} did not finish its answer within {timeout:g} s"
+    return UpstreamFailure(504, reason)
+
+
+def body_not_taken(upstream: str, seconds: float) -> UpstreamFailure:
+    """504: the upstream did not read the request body within `seconds`."""
+    reason = f"the upstream {upstream} did not take the request body within {seconds:g} s"
+    return UpstreamFailure(504, reason)
+
+
+def cut_by_stop(grace: float) -> str:
+    """Why an answer under way when the proxy stopped is incomplete."""
+    return f"cut off: calbot proxy stopped before the answer was complete (grace {grace:g} s)"
 
 
 def _one_line(text: str, limit: int = 200) -> str:

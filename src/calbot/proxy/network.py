@@ -4,6 +4,10 @@ httpcore reaches the network through a backend; its default on asyncio goes thro
 which opens a cancel scope for every read and write. The proxy does a handful of those per
 request, so it uses this one: the same contract (`httpcore.AsyncNetworkBackend`), asyncio's
 `open_connection`, `asyncio.timeout`, TCP_NODELAY, and httpcore's exceptions.
+
+One difference from asyncio's streams: what the peer sent before resetting the connection is
+still read (`KeepingReader`). An upstream that refuses a large upload answers (413) and closes
+while the body is still coming; its answer must reach the client, not a "connection reset".
 """
 
 from __future__ import annotations
@@ -15,6 +19,30 @@ from collections.abc import Iterable
 from typing import Any
 
 import httpcore
+
+
+class KeepingReader(asyncio.StreamReader):
+    """asyncio's StreamReader, except that a connection error with data still unread ends the
+    stream after that data (asyncio's raises at once and the data is lost)."""
+
+    def set_exception(self, exc: Exception) -> None:
+        if getattr(self, "_buffer", b""):
+            self.feed_eof()  # what arrived first is read, then the end
+        else:
+            super().set_exception(exc)
+
+
+async def _open(
+    host: str, port: int, local_address: str | None
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """`asyncio.open_connection` with a KeepingReader."""
+    loop = asyncio.get_running_loop()
+    reader = KeepingReader(loop=loop)
+    protocol = asyncio.StreamReaderProtocol(reader, loop=loop)
+    transport, _ = await loop.create_connection(
+        lambda: protocol, host, port, local_addr=(local_address, 0) if local_address else None
+    )
+    return reader, asyncio.StreamWriter(transport, protocol, reader, loop)
 
 
 class AsyncioStream(httpcore.AsyncNetworkStream):
@@ -40,8 +68,8 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
                     await self._writer.drain()
         except TimeoutError:
             raise httpcore.WriteTimeout("timed out") from None
-        except OSError as exc:
-            raise httpcore.WriteError(str(exc)) from None
+        except (OSError, RuntimeError) as exc:  # RuntimeError: the peer closed the transport
+            raise httpcore.WriteError(str(exc) or "the connection is closed") from None
 
     async def aclose(self) -> None:
         self._writer.close()
@@ -86,9 +114,7 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
     ) -> httpcore.AsyncNetworkStream:
         try:
             async with asyncio.timeout(timeout):
-                reader, writer = await asyncio.open_connection(
-                    host, port, local_addr=(local_address, 0) if local_address else None
-                )
+                reader, writer = await _open(host, port, local_address)
         except TimeoutError:
             raise httpcore.ConnectTimeout("timed out") from None
         except OSError as exc:

@@ -1,4 +1,11 @@
-"""Running the proxy on uvicorn: in the foreground (`calbot proxy`) or in a thread (`running`)."""
+"""Running the proxy on uvicorn: in the foreground (`calbot proxy`) or in a thread (`running`).
+
+The client side listens as `calbot serve` does (`calbot.serving`: httptools with the request
+and idle timeouts, the connection and header limits, JSON refusals logged on
+`calbot.proxy.http`). On a stop (Ctrl-C, SIGTERM, `running_proxy` exiting) the proxy is told
+first: new requests get 503, exchanges in progress get `limits.shutdown_grace` seconds and
+then a 503 (or are cut off, recorded as such, when their answer is under way).
+"""
 
 from __future__ import annotations
 
@@ -10,23 +17,34 @@ import uvicorn
 
 from calbot.proxy.app import Proxy
 from calbot.serving import ReadyServer, base_url, bind, in_thread, run_foreground
+from calbot.serving.config import uvicorn_config as serving_config
 
 
 def uvicorn_config(
-    proxy: Proxy, *, log_level: str = "warning", own_logging: bool = True
+    proxy: Proxy,
+    *,
+    log_level: str = "warning",
+    own_logging: bool = True,
+    refusal_log_level: str = "info",
 ) -> uvicorn.Config:
     """As `calbot serve`'s, but with lifespan (to close the upstream connections) and no Date
-    or Server header of uvicorn's own: the upstream's go back unchanged."""
-    return uvicorn.Config(
+    header of uvicorn's own: the upstream's go back unchanged."""
+    return serving_config(
         proxy,
-        log_config=uvicorn.config.LOGGING_CONFIG if own_logging else None,
-        lifespan="on",
+        proxy.config.limits,
         log_level=log_level,
-        access_log=False,
-        server_header=False,
+        own_logging=own_logging,
+        refusal_log_level=refusal_log_level,
+        refusal_logger="calbot.proxy.http",
+        lifespan=True,
         date_header=False,
-        timeout_graceful_shutdown=2,
     )
+
+
+def _server(
+    proxy: Proxy, settings: uvicorn.Config, ready: Callable[[], None] | None
+) -> ReadyServer:
+    return ReadyServer(settings, ready, proxy, proxy.config.limits.shutdown_grace)
 
 
 def serve_proxy(
@@ -35,20 +53,25 @@ def serve_proxy(
     *,
     on_ready: Callable[[str], None] | None = None,
     log_level: str = "warning",
+    refusal_log_level: str = "info",
 ) -> None:
-    """Serve on `sock` until Ctrl-C or SIGTERM; in-flight exchanges finish and are recorded."""
+    """Serve on `sock` until Ctrl-C or SIGTERM; every exchange answered is in the ledger."""
     url = base_url(sock)
     ready = (lambda: on_ready(url)) if on_ready else None
+    settings = uvicorn_config(proxy, log_level=log_level, refusal_log_level=refusal_log_level)
     try:
-        run_foreground(ReadyServer(uvicorn_config(proxy, log_level=log_level), ready), sock)
+        run_foreground(_server(proxy, settings, ready), sock)
     finally:
         if proxy.config.ledger is not None:
             proxy.config.ledger.close()
 
 
 @contextmanager
-def running_proxy(proxy: Proxy, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Run the proxy in a background thread; yields its base URL once it listens."""
-    server = ReadyServer(uvicorn_config(proxy, own_logging=False))
-    with in_thread(server, bind(host, port), "the calbot proxy") as url:
+def running_proxy(
+    proxy: Proxy, *, host: str = "127.0.0.1", port: int = 0, refusal_log_level: str = "info"
+) -> Iterator[str]:
+    """Run the proxy in a background thread; yields its base URL once it listens. On exit, a
+    graceful stop as `serve_proxy`'s. Logs go to the process's logging configuration."""
+    settings = uvicorn_config(proxy, own_logging=False, refusal_log_level=refusal_log_level)
+    with in_thread(_server(proxy, settings, None), bind(host, port), "the calbot proxy") as url:
         yield url

@@ -3,14 +3,17 @@
 The same format as `calbot serve --record` (so `calbot client-report` reads it unchanged),
 plus what the upstream's passive verdict needs: who answered, the answer's JSON body (masked)
 and how long the upstream took. The API key is never written: a workspace is a label (`key1`,
-`key2`, ... in the order the proxy first sees each key; `none` without one), and every key
-seen so far is masked out of bodies and messages.
+`key2`, ... in the order the proxy first sees each key; `none` without one), and every key the
+proxy remembers is masked out of paths, bodies and messages (`credentials.Credentials`).
+
+Each record is written and flushed as soon as it is built; the proxy builds it before the last
+byte of the answer goes to the client, so a ledger never misses an answer a client received,
+even after `kill -9`.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,8 +32,8 @@ from calbot.contracts.clients.ledger import (
     unreadable_body_facts,
 )
 from calbot.contracts.domain.operations import operation_name, operation_of
-from calbot.contracts.masking import Masker, masker
-from calbot.server.core import credentials
+from calbot.contracts.masking import Masker
+from calbot.proxy.credentials import Credentials
 from calbot.server.faults import FAULT_HEADER
 from calbot.server.messages import Request, Response
 from calbot.server.parsing import is_json_media_type, json_body
@@ -40,7 +43,6 @@ MAX_REQUEST_BODY = 1_000_000
 whole but recorded as too large."""
 MAX_RESPONSE_BODY = 256_000
 """Answers up to this size are kept in the ledger (JSON only)."""
-NO_KEY = "none"
 
 
 @dataclass(slots=True)
@@ -51,23 +53,33 @@ class Captured:
     method: str
     path: str
     headers: dict[str, str]
-    request_body: bytes | None  # None: over MAX_REQUEST_BODY
+    request_body: bytes | None  # None: not kept whole (`request_note` says why)
+    request_note: str = "Request body too large."
     status: int = 0
     response_headers: Mapping[str, str] | None = None
     response_body: bytes = b""
-    response_complete: bool = True  # False: over MAX_RESPONSE_BODY or cut off
+    response_complete: bool = True  # False: over MAX_RESPONSE_BODY, or cut off
+    response_note: str | None = None  # why it is not complete, when it was cut off
     answered_by: str = "upstream"
     upstream_error: str | None = None
     elapsed_ms: float | None = None
 
 
 class ProxyLedger:
-    """Turns captured exchanges into ledger records; writes each as soon as it is complete."""
+    """Turns captured exchanges into ledger records; writes each as soon as it is complete.
 
-    def __init__(self, path: str | Path | None = None, *, keep: bool = True) -> None:
+    `credentials`: the keys the proxy has seen (labels and masking); its own by default.
+    """
+
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        keep: bool = True,
+        credentials: Credentials | None = None,
+    ) -> None:
         self.path = Path(path) if path is not None else None
-        self._labels: dict[str, str] = {}
-        self._lock = threading.Lock()  # guards the labels
+        self.credentials = credentials or Credentials()
         self._sink = LedgerSink(path, keep=keep)
 
     @property
@@ -75,42 +87,28 @@ class ProxyLedger:
         """The records so far (a copy), oldest first."""
         return self._sink.records
 
-    @property
-    def secrets(self) -> tuple[str, ...]:
-        """Every API key seen so far (masked out of whatever is written)."""
-        return tuple(self._labels)
-
     def workspace(self, authorization: str | None) -> str:
         """The label of the key in an Authorization value (never the key itself)."""
-        key = credentials(authorization)
-        if not key:
-            return NO_KEY
-        with self._lock:
-            if key not in self._labels:
-                self._labels[key] = f"key{len(self._labels) + 1}"
-            return self._labels[key]
+        return self.credentials.label(authorization)
 
     def add(self, captured: Captured) -> LedgerRecord:
-        """Record one exchange (numbered in the order answers complete)."""
+        """Record one exchange (numbered in the order answers complete), written and flushed."""
         workspace = self.workspace(captured.headers.get("authorization"))
-        labels = self.secrets
-        return self._sink.append(lambda seq: build_record(seq, captured, workspace, labels))
+        masked = self.credentials.masker
+        return self._sink.append(lambda seq: build_record(seq, captured, workspace, masked))
 
     def close(self) -> None:
         """Close the JSONL file (the records stay readable)."""
         self._sink.close()
 
 
-def build_record(
-    seq: int, captured: Captured, workspace: str, secrets: tuple[str, ...]
-) -> LedgerRecord:
-    """The ledger record of one exchange; the keys in `secrets` never appear in it."""
+def build_record(seq: int, captured: Captured, workspace: str, masked: Masker) -> LedgerRecord:
+    """The ledger record of one exchange; nothing `masked` masks appears in it."""
     found = operation_of(captured.method, captured.path)
     # the upstream gave no answer: not an API answer the client could be judged on
     operation = operation_name(found[0]) if found and captured.upstream_error is None else None
-    facts = _request_facts(captured, secrets) if operation == SCHEDULE else None
+    facts = _request_facts(captured, masked) if operation == SCHEDULE else None
     headers = captured.response_headers or {}
-    masked = masker(secrets)
     response, note = _response_json(captured, headers, masked)
     answer = response if isinstance(response, dict) else {}
     event = None
@@ -119,12 +117,12 @@ def build_record(
     return LedgerRecord(
         seq=seq,
         time=captured.arrived,
-        method=captured.method[:20],
+        method=masked.text(captured.method)[:20],
         path=short_path(masked.text(captured.path)),
         status=captured.status,
         workspace=workspace,
         operation=operation,
-        resource=found[1] if found else None,
+        resource=masked.optional(found[1]) if found else None,
         validation=facts.validation if facts else None,
         errors=facts.errors if facts else None,
         body=facts.body if facts else None,
@@ -143,15 +141,15 @@ def build_record(
     )
 
 
-def _request_facts(captured: Captured, secrets: tuple[str, ...]) -> BodyFacts:
+def _request_facts(captured: Captured, masked: Masker) -> BodyFacts:
     if captured.request_body is None:
-        return unreadable_body_facts({"non_field_errors": ["Request body too large."]})
+        return unreadable_body_facts({"non_field_errors": [captured.request_note]})
     request = Request(captured.method, captured.path, captured.headers, captured.request_body)
     parsed = json_body(request)
     if isinstance(parsed, Response):
         errors = parsed.body.get("errors") or {"non_field_errors": [parsed.body["detail"]]}
-        return unreadable_body_facts(errors)
-    return schedule_body_facts(parsed, secrets=secrets)
+        return unreadable_body_facts(masked.data(errors))
+    return schedule_body_facts(parsed, masked=masked)
 
 
 def _response_json(
@@ -162,7 +160,7 @@ def _response_json(
         return None, None
     raw = captured.response_body
     if not captured.response_complete:
-        return None, f"not kept: over {MAX_RESPONSE_BODY:,} bytes or cut off"
+        return None, captured.response_note or f"not kept: over {MAX_RESPONSE_BODY:,} bytes"
     if not raw:
         return None, "empty"
     content_type = headers.get("content-type", "")

@@ -7,12 +7,13 @@ connection limits of a served app (`ServerConfig.limits`).
 """
 
 from calbot.server.asgi import App, create_app
-from calbot.server.config import Limits, ServerConfig
+from calbot.server.config import ServerConfig
 from calbot.server.core import ServerCore
 from calbot.server.messages import Handler, Hook, Request, Response
 from calbot.server.process import running, serve
 from calbot.server.routes import RESET_PATH
 from calbot.serving import bind
+from calbot.serving.limits import Limits
 from calbot.spec.states import HEALTH_PATH, STATES_PATH
 
 __all__ = [

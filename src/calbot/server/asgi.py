@@ -17,7 +17,8 @@ from typing import Any
 
 from calbot.server.config import ServerConfig
 from calbot.server.core import ServerCore
-from calbot.server.messages import STOPPING, TIMED_OUT, Request, Response, encode, server_error
+from calbot.server.messages import STOPPING, TIMED_OUT, Request, Response, server_error
+from calbot.serving.answers import encode
 
 Message = MutableMapping[str, Any]
 Scope = MutableMapping[str, Any]

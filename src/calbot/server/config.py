@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from calbot.serving.limits import Limits
 from calbot.spec.throttles import RateLimit
 
 if TYPE_CHECKING:
@@ -26,35 +27,6 @@ def utc_now() -> datetime:
 def new_uuid() -> str:
     """A fresh random UUID string."""
     return str(uuid.uuid4())
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """What one connection may cost the server (`calbot serve --help` shows the defaults).
-
-    `request_timeout`: seconds a request has to deliver its headers (from its first byte) and
-    then its body; past it, 408 (JSON) and the connection is closed. `idle_timeout`: seconds a
-    connection may stay open without a request in progress (a new one, or keep-alive between
-    requests); then it is closed. `max_connections`: open connections at once; one more gets a
-    503 (JSON) and is closed. `max_header_bytes`: request line and headers together; past it,
-    414 (the request line alone) or 431 (JSON). `shutdown_grace`: on a stop, seconds an upload
-    in progress has to finish before it is answered 503.
-    """
-
-    request_timeout: float = 10.0
-    idle_timeout: float = 5.0
-    max_connections: int = 1000
-    max_header_bytes: int = 32_768
-    shutdown_grace: float = 1.0
-
-    def __post_init__(self) -> None:
-        for name in ("request_timeout", "idle_timeout", "shutdown_grace"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be a positive number of seconds")
-        if self.max_connections < 1:
-            raise ValueError("max_connections must be at least 1")
-        if self.max_header_bytes < 1024:
-            raise ValueError("max_header_bytes must be at least 1024")
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from calbot.contracts.domain.model import NOT_FOUND, Outcome, envelope
+from calbot.serving.limits import (
+    body_too_large_message,
+    request_timeout_message,
+    shutting_down_message,
+)
 
 Json = dict[str, Any]
 Headers = tuple[tuple[str, str], ...]
@@ -63,13 +67,6 @@ Return `next(request)` to observe (a request ledger), or another response instea
 it (fault injection). Hooks run in `ServerConfig.hooks` order, the first outermost.
 """
 
-_ENCODER = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
-
-
-def encode(body: Json) -> bytes:
-    """The body as compact ASCII JSON (lone surrogates and any text survive as escapes)."""
-    return _ENCODER.encode(body).encode("ascii")
-
 
 def from_outcome(outcome: Outcome) -> Response:
     """A model answer as a response."""
@@ -105,19 +102,17 @@ def throttled(wait: int) -> Response:
 
 def too_large(limit: int) -> Response:
     """413: the body is over the configured cap."""
-    return detail(413, f"Request body too large: the limit is {limit} bytes.")
+    return detail(413, body_too_large_message(limit))
 
 
 def request_timeout(seconds: float) -> Response:
     """408: the request did not arrive in time; the connection is closed."""
-    message = f"Request timeout: the request did not arrive within {seconds:g} seconds."
-    return detail(408, message, (("Connection", "close"),))
+    return detail(408, request_timeout_message(seconds), (("Connection", "close"),))
 
 
 def shutting_down() -> Response:
     """503: the server is stopping and takes no new work; the connection is closed."""
-    message = "The server is shutting down. Retry against another instance."
-    return detail(503, message, (("Connection", "close"),))
+    return detail(503, shutting_down_message(), (("Connection", "close"),))
 
 
 def unsupported_media_type(content_type: str) -> Response:

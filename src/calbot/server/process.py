@@ -1,59 +1,22 @@
 """Running the app on uvicorn: in the foreground (`calbot serve`) or in a thread (`running`).
 
-uvicorn parses HTTP (httptools); `protocol.LimitedHttpToolsProtocol` adds the request-read
-timeout, the header and connection limits and JSON refusals; the app (`asgi.App`) times out
-bodies. On a stop (Ctrl-C, SIGTERM, `running` exiting), the app is told first: new requests
-get 503, uploads in progress get `limits.shutdown_grace` seconds and then a 503 (both through
+uvicorn parses HTTP (httptools); `calbot.serving.protocol` adds the request-read timeout, the
+header and connection limits and JSON refusals; the app (`asgi.App`) times out bodies. On a
+stop (Ctrl-C, SIGTERM, `running` exiting), the app is told first: new requests get 503,
+uploads in progress get `limits.shutdown_grace` seconds and then a 503 (both through
 the core, so the ledger has them), idle connections are closed, and uvicorn waits for the rest.
 """
 
 from __future__ import annotations
 
-import logging
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
-
-import uvicorn
 
 from calbot.server.asgi import App, create_app
-from calbot.server.config import Limits, ServerConfig
-from calbot.server.logs import log_config
-from calbot.server.protocol import protocol_class
+from calbot.server.config import ServerConfig
 from calbot.serving import ReadyServer, base_url, bind, in_thread, run_foreground
-
-
-def uvicorn_config(
-    app: Any,
-    limits: Limits | None = None,
-    *,
-    log_level: str = "warning",
-    access_log: bool = False,
-    own_logging: bool = True,
-    refusal_log_level: str = "info",
-    secrets: tuple[str, ...] = (),
-) -> uvicorn.Config:
-    """uvicorn settings for any ASGI `app`: httptools with `limits`, uvloop when installed.
-
-    No lifespan, no proxy headers, quiet by default. `own_logging=False` leaves the process's
-    logging configuration alone (library use); otherwise everything logs to stderr with
-    `secrets` masked (see `logs`). `refusal_log_level`: the level of the one line logged per
-    refused connection.
-    """
-    limits = limits or Limits()
-    level = logging.getLevelNamesMapping()[refusal_log_level.upper()]
-    return uvicorn.Config(
-        app,
-        http=protocol_class(limits, level),
-        log_config=log_config(log_level, secrets) if own_logging else None,
-        lifespan="off",
-        log_level=log_level,
-        access_log=access_log,
-        server_header=False,
-        proxy_headers=False,
-        timeout_graceful_shutdown=round(limits.shutdown_grace + 2),
-    )
+from calbot.serving.config import uvicorn_config
 
 
 def serve(

@@ -15,22 +15,33 @@ connection (`Limits`):
 
 Each of these is a JSON `{"detail": ...}` answer with `Connection: close`, then the connection
 is closed, and is logged as one line (at most one per connection) at `refusal_log_level` on the
-`calbot.server.http` logger. The answers are canned bytes, as uvicorn's own refusals are.
+`refusal_logger` (`calbot.server.http` for the server, `calbot.proxy.http` for the proxy). The
+answers are canned bytes, as uvicorn's own refusals are.
+
+Both `calbot serve` and `calbot proxy` listen through it. It also gives the app a way to drop
+a connection whose answer cannot be completed (the proxy's upstream broke off mid-body):
+`abort(scope)`, without uvicorn logging an error for the unfinished answer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 import httptools
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import (
+    STATUS_LINE,
+    HttpToolsProtocol,
+    RequestResponseCycle,
+)
 
-from calbot.server.config import Limits
-from calbot.server.messages import detail, encode, request_timeout
+from calbot.serving.answers import detail_body
+from calbot.serving.limits import Limits, request_timeout_message
 
-log = logging.getLogger("calbot.server.http")
+ABORT = "calbot.abort"
+"""The scope extension (`scope["extensions"][ABORT]["abort"]`) that drops the connection."""
 
 
 class _Refused(Exception):
@@ -40,12 +51,13 @@ class _Refused(Exception):
 class LimitedHttpToolsProtocol(HttpToolsProtocol):
     """HttpToolsProtocol with timeouts, size and connection limits (see the module docstring).
 
-    Use `protocol_class(limits, level)`, which binds the settings as class attributes (uvicorn
-    builds the protocol itself, from its class).
+    Use `protocol_class(limits, level, logger)`, which binds the settings as class attributes
+    (uvicorn builds the protocol itself, from its class).
     """
 
     limits = Limits()
     refusal_log_level = logging.INFO
+    refusal_log = logging.getLogger("calbot.server.http")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -114,13 +126,15 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self._refuse_size()
             raise _Refused
         super().on_headers_complete()
+        cycle = self.cycle
+        if cycle is not None and cycle.scope is self.scope:
+            self.scope["extensions"] = {ABORT: {"abort": lambda: self._abort(cycle)}}
 
     # --- refusals ------------------------------------------------------------------------------
 
     def _head_timeout(self) -> None:
         self._head_timer = None
-        answer = request_timeout(self.limits.request_timeout)
-        self.refuse(answer.status, str(answer.body["detail"]))
+        self.refuse(408, request_timeout_message(self.limits.request_timeout))
 
     def _refuse_size(self) -> None:
         limit = self.limits.max_header_bytes
@@ -137,10 +151,10 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._cancel_head_timer()
         self._unset_keepalive_if_required()
         client = "%s:%d" % self.client if self.client else "?"  # noqa: UP031
-        log.log(self.refusal_log_level, "%s - %d %s", client, status, message)
+        self.refusal_log.log(self.refusal_log_level, "%s - %d %s", client, status, message)
         cycle = self.cycle
         if cycle is None or cycle.response_complete or not cycle.response_started:
-            payload = encode(detail(status, message).body)
+            payload = detail_body(message)
             head = [
                 STATUS_LINE[status],
                 *(
@@ -157,6 +171,16 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             cycle.message_event.set()
         self.transport.close()
 
+    def _abort(self, cycle: RequestResponseCycle) -> None:
+        """Drop the connection under an answer that cannot be completed (what was sent stays
+        sent; the client sees the answer cut short, never a complete one)."""
+        if cycle.response_complete:
+            return
+        cycle.disconnected = True  # uvicorn logs nothing for an answer the client lost
+        cycle.message_event.set()
+        self._unset_keepalive_if_required()
+        self.transport.close()
+
     def send_400_response(self, msg: str) -> None:
         """uvicorn's plain-text 400, answered in JSON like the others."""
         self.refuse(400, msg)
@@ -168,11 +192,28 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
 
 def protocol_class(
-    limits: Limits, refusal_log_level: int = logging.INFO
+    limits: Limits,
+    refusal_log_level: int = logging.INFO,
+    refusal_logger: str = "calbot.server.http",
 ) -> type[LimitedHttpToolsProtocol]:
     """A LimitedHttpToolsProtocol bound to these settings (what uvicorn's `http=` takes)."""
     return type(
         "BoundLimitedHttpToolsProtocol",
         (LimitedHttpToolsProtocol,),
-        {"limits": limits, "refusal_log_level": refusal_log_level},
+        {
+            "limits": limits,
+            "refusal_log_level": refusal_log_level,
+            "refusal_log": logging.getLogger(refusal_logger),
+        },
     )
+
+
+def abort(scope: MutableMapping[str, Any]) -> bool:
+    """Drop the connection of this request (see the module docstring); False when the server
+    offers no way to (in-process transports): the caller just returns."""
+    extension = scope.get("extensions", {}).get(ABORT)
+    if extension is None:
+        return False
+    drop: Callable[[], None] = extension["abort"]
+    drop()
+    return True

@@ -1,9 +1,11 @@
-"""Where `calbot serve` logs: everything to stderr, API keys masked; stdout stays for the URL.
+"""Where `calbot serve` and `calbot proxy` log: everything to stderr, API keys masked; stdout
+stays for the URL.
 
 - stdout: the one "listening on" line (scripts read the URL from it);
-- stderr: uvicorn's errors and warnings, calbot's own (`calbot.server`), the access log when
-  asked for (one line per answered request), and refused connections (`calbot.server.http`,
-  one line per connection at the level the user chooses).
+- stderr: uvicorn's errors and warnings, calbot's own (`calbot.server`, `calbot.proxy`), the
+  access log when asked for (one line per answered request), and refused connections
+  (`calbot.server.http`, `calbot.proxy.http`: one line per connection at the level the user
+  chooses).
 
 Every record's message and arguments go through the one masker, so a key a client put in the
 URL path never reaches a log.

@@ -1,5 +1,10 @@
-"""Running an ASGI app on uvicorn, in the foreground or in a thread: what `calbot serve` and
-`calbot proxy` (and their `running` context managers) share."""
+"""What `calbot serve` and `calbot proxy` share to listen, one home for both.
+
+Here: running an ASGI app on uvicorn, in the foreground or in a thread (and their `running`
+context managers). Beside it: `limits` (what a connection may cost, and how refusals are
+worded), `protocol` (uvicorn's httptools protocol enforcing them), `config` (uvicorn's
+settings), `logs` (stderr, keys masked) and `answers` (JSON as calbot answers it).
+"""
 
 from __future__ import annotations
 
