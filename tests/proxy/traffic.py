@@ -26,16 +26,19 @@ from calbot.spec.states import STATES_PATH
 
 
 def _mutant_catalogue() -> ModuleType:
-    """tests/mutants/catalogue.py (tests/ is not a package: loaded from its path, once)."""
-    name = "calbot_tests_mutant_catalogue"
+    """tests/mutants/catalogue.py (tests/ is not a package: the mutants' package is loaded
+    from its path, once, so that its modules' relative imports work)."""
+    name = "calbot_tests_mutants"
     if name not in sys.modules:
-        path = Path(__file__).resolve().parents[1] / "mutants" / "catalogue.py"
-        spec = importlib.util.spec_from_file_location(name, path)
+        folder = Path(__file__).resolve().parents[1] / "mutants"
+        spec = importlib.util.spec_from_file_location(
+            name, folder / "__init__.py", submodule_search_locations=[str(folder)]
+        )
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
-    return sys.modules[name]
+    return sys.modules[name].catalogue  # type: ignore[no-any-return]
 
 
 catalogue = _mutant_catalogue()
