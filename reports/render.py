@@ -27,6 +27,7 @@ from calbot.contracts.results import SCHEMA_VERSION, RunResult
 from calbot.reports import filters, json_result, junit, markdown
 from calbot.reports.masking import mask_result, mask_text
 from calbot.reports.retries import check_retries
+from calbot.reports.sources import sources
 from calbot.reports.view import Limits, build_view, prepare
 
 FILENAMES: dict[str, str] = {
@@ -157,6 +158,7 @@ def environment() -> Environment:
         request_text=filters.request_text,
         retries=check_retries,
         response_text=filters.response_text,
+        sources=sources,
         to_json=json_result.dumps,
         when=filters.when,
     )

@@ -29,7 +29,15 @@ from calbot.reports.coverage import (
     minimum_note,
 )
 from calbot.reports.filters import capfirst, plural
-from calbot.reports.matrix import MatrixArea, catalogue, rule_matrix
+from calbot.reports.matrix import (
+    MatrixArea,
+    MatrixRow,
+    NotJudged,
+    catalogue,
+    judged,
+    not_judged,
+    rule_matrix,
+)
 from calbot.reports.retries import retried_checks, run_retries
 
 # Sections in the order a reader needs them: what broke first.
@@ -71,6 +79,14 @@ class CheckView:
 
 
 @dataclass(frozen=True, slots=True)
+class SkipGroup:
+    """Skipped checks that give the same reason, in run order."""
+
+    reason: str
+    items: list[CheckView]
+
+
+@dataclass(frozen=True, slots=True)
 class Prepared:
     """A run with every check's findings grouped: computed once per render."""
 
@@ -89,14 +105,40 @@ class ReportView:
     total_findings: int
     distinct_findings: int
     matrix: list[MatrixArea]
+    judged: list[MatrixArea]  # the matrix's rows some check of the run cited
+    not_judged: list[NotJudged]  # the other rules, grouped by why
     problems: list[CheckView]
     hidden_problems: int
     skipped: list[CheckView]
+    skip_groups: list[SkipGroup]
     passed: list[CheckView]
     table: list[CheckView]
     hidden_rows: int
     coverage: list[CoverageGroup]
     hidden_coverage: int
+
+    @property
+    def rules(self) -> dict[str, MatrixRow]:
+        """Every rule of the matrix by id (its level, evidence and sources)."""
+        return {row.rule: row for area in self.matrix for row in area.rows}
+
+    @property
+    def not_judged_count(self) -> int:
+        return sum(len(group.rows) for group in self.not_judged)
+
+    @property
+    def not_judged_summary(self) -> str:
+        """ "22 other rules not selected in this run", or with the reasons when they differ:
+        "27 other rules not judged in this run: 17 not selected, 7 cited by no check or
+        finding, 3 calbot's own guesses, never checked"; "" when every rule was judged."""
+        count = self.not_judged_count
+        if not count:
+            return ""
+        rules = plural(count, "other rule")
+        if len(self.not_judged) == 1:
+            return f"{rules} {self.not_judged[0].many} in this run"
+        reasons = ", ".join(group.phrase for group in self.not_judged)
+        return f"{rules} not judged in this run: {reasons}"
 
     @property
     def coverage_summary(self) -> str | None:
@@ -202,15 +244,27 @@ def build_view(result: RunResult | Prepared, limits: Limits = Limits()) -> Repor
         total_findings=sum(view.total_findings for view in views),
         distinct_findings=sum(len(view.groups) for view in views),
         matrix=prepared.matrix,
+        judged=judged(prepared.matrix),
+        not_judged=not_judged(prepared.matrix, prepared.result.coverage),
         problems=_cap(problems, limits.detailed_checks),
         hidden_problems=_over(problems, limits.detailed_checks),
         skipped=by_status[Status.SKIPPED],
+        skip_groups=_skip_groups(by_status[Status.SKIPPED]),
         passed=by_status[Status.PASSED],
         table=_cap(table, limits.table_rows),
         hidden_rows=_over(table, limits.table_rows),
         coverage=by_rule(covered),
         hidden_coverage=len(prepared.result.coverage) - len(covered),
     )
+
+
+def _skip_groups(skipped: list[CheckView]) -> list[SkipGroup]:
+    """Skipped checks grouped by their reason, word for word: the biggest group first."""
+    groups: dict[str, list[CheckView]] = {}
+    for view in skipped:
+        groups.setdefault(view.check.reason or "no reason given", []).append(view)
+    ranked = sorted(groups.items(), key=lambda pair: -len(pair[1]))  # stable: run order on ties
+    return [SkipGroup(reason, items) for reason, items in ranked]
 
 
 def _coverage(result: RunResult, limits: Limits) -> list[Coverage]:
