@@ -41,6 +41,12 @@ def _events(
     envvar="CALBOT_API_KEY",
     help="API key, sent as `Token <key>` (env CALBOT_API_KEY).",
 )
+@click.option(
+    "--second-api-key",
+    envvar="CALBOT_SECOND_API_KEY",
+    help="Another workspace's API key, for the workspace checks (env CALBOT_SECOND_API_KEY); "
+    "without it they are skipped.",
+)
 @click.option("--state-url", help="Provider-state URL (absolute, or a path on the target).")
 @click.option(
     "--event",
@@ -109,6 +115,7 @@ def _events(
 def run(  # noqa: PLR0917 - click passes options positionally
     url: str | None,
     api_key: str | None,
+    second_api_key: str | None,
     state_url: str | None,
     events: dict[str, list[str]],
     rate_limit: RateLimit | None,
@@ -145,6 +152,7 @@ def run(  # noqa: PLR0917 - click passes options positionally
     options = Conformance(
         url=url,
         api_key=api_key,
+        second_api_key=second_api_key,
         state_url=state_url,
         events=events,
         rate_limit=rate_limit,
