@@ -18,7 +18,7 @@ import httpx
 
 from calbot.contracts.engine import parallel
 from calbot.contracts.engine.registry import Context, check
-from calbot.contracts.engine.serial import Step, serial_states, state_of
+from calbot.contracts.engine.serial import Step, describe_any, serial_states, state_of
 from calbot.contracts.engine.steps import bots_of, read_event, schedule_ok
 
 EVENTS_SHARING_A_KEY = 4
@@ -63,7 +63,7 @@ def _race(
     if observed not in allowed:
         ctx.fail(
             "calls sent in parallel ended in a state no serial order of them gives",
-            expected=" | or | ".join(sorted(state.describe() for state in allowed)),
+            expected=describe_any(allowed),
             actual=observed.describe(),
             signature=f"not serializable: {', '.join(step.kind for step in steps)}",
         )

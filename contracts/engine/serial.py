@@ -22,9 +22,6 @@ from typing import Any, Literal
 from calbot.contracts.domain.model import Workspace
 from calbot.contracts.engine.events import event_params
 
-BotView = tuple[Any, Any]  # (deduplication_key, bot_name)
-Groups = frozenset[frozenset[int]]
-
 
 @dataclass(frozen=True, slots=True)
 class Step:
@@ -42,47 +39,64 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class State:
-    """What the events show: their bots (key, name), and which events share a bot."""
+    """What the events show: each bot (the events holding it, its key and name), in a
+    canonical order, and how many events there are."""
 
-    bots: tuple[tuple[BotView, ...], ...]
-    shared: Groups
+    events: int
+    bots: tuple[tuple[tuple[int, ...], Any, Any], ...]
 
-    def describe(self) -> str:
+    def describe(self, name: str | None = None) -> str:
+        """In words; `name` stands for every bot's name when given."""
         parts = []
-        for index, bots in enumerate(self.bots):
-            if not bots:
-                parts.append(f"event {index + 1}: no bot")
-                continue
-            shown = ", ".join(f"key {key!r} named {name!r}" for key, name in bots)
-            noun = "bot" if len(bots) == 1 else f"{len(bots)} bots"
-            parts.append(f"event {index + 1}: {noun} ({shown})")
-        sharing = sorted(sorted(group) for group in self.shared if len(group) > 1)
-        for group in sharing:
-            parts.append("events " + ", ".join(str(i + 1) for i in group) + " share one bot")
+        for holders, key, bot_name in self.bots:
+            bot = f"key {key!r}, named {name or repr(bot_name)}"
+            if len(holders) == 1:
+                parts.append(f"event {holders[0] + 1} has a bot ({bot})")
+            else:
+                shown = ", ".join(str(index + 1) for index in holders)
+                parts.append(f"events {shown} share one bot ({bot})")
+        held = {index for holders, _, _ in self.bots for index in holders}
+        bare = [str(index + 1) for index in range(self.events) if index not in held]
+        if bare:
+            noun = "event" if len(bare) == 1 else "events"
+            parts.append(f"{noun} {', '.join(bare)}: no bot")
         return "; ".join(parts)
+
+
+def describe_any(states: Iterable[State]) -> str:
+    """The states in words, as alternatives; states that differ only in their one bot's name
+    (the config of the call taken last) are said once, with the names."""
+    shapes: dict[tuple[Any, ...], list[State]] = {}
+    for state in sorted(states, key=lambda state: repr(state.bots)):
+        shape = (state.events, tuple((holders, key) for holders, key, _ in state.bots))
+        shapes.setdefault(shape, []).append(state)
+    texts = []
+    for same in shapes.values():
+        if len(same) > 1 and all(len(state.bots) == 1 for state in same):
+            names = " or ".join(repr(state.bots[0][2]) for state in same)
+            texts.append(same[0].describe(name=names))
+        else:
+            texts.extend(state.describe() for state in same)
+    return texts[0] if len(texts) == 1 else "one of: " + " | ".join(texts)
 
 
 def state_of(events: Sequence[Mapping[str, Any]], names: Mapping[Any, Any]) -> State:
     """The state the event bodies show; `names` maps a bot id to its `bot_name` as read."""
-    holders: dict[Any, set[int]] = {}
-    views = []
+    holders: dict[Any, list[int]] = {}
+    keys: dict[Any, Any] = {}
     for index, event in enumerate(events):
         items = event.get("bots")
         bots = [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
-        for bot in bots:
-            holders.setdefault(_hashable(bot.get("bot_id")), set()).add(index)
-        views.append(
-            tuple(
-                sorted(
-                    (
-                        (bot.get("deduplication_key"), names.get(_hashable(bot.get("bot_id"))))
-                        for bot in bots
-                    ),
-                    key=repr,
-                )
-            )
-        )
-    return State(tuple(views), frozenset(frozenset(group) for group in holders.values()))
+        for position, bot in enumerate(bots):
+            bot_id = _hashable(bot.get("bot_id"))
+            if bot_id is None:  # no id: a bot of its own, as far as anyone can tell
+                bot_id = ("no bot_id", index, position)
+            holders.setdefault(bot_id, []).append(index)
+            keys.setdefault(bot_id, bot.get("deduplication_key"))
+    found = [
+        (tuple(sorted(held)), keys[bot_id], names.get(bot_id)) for bot_id, held in holders.items()
+    ]
+    return State(len(events), tuple(sorted(found, key=repr)))
 
 
 def serial_states(events: int, before: Iterable[Step], parallel: Sequence[Step]) -> set[State]:
@@ -108,4 +122,4 @@ def _hashable(value: Any) -> Any:
     return value if isinstance(value, str | int | float | bool | None) else repr(value)
 
 
-__all__ = ["State", "Step", "serial_states", "state_of"]
+__all__ = ["State", "Step", "describe_any", "serial_states", "state_of"]

@@ -247,6 +247,8 @@ def _unknown_event_400(request: Request, response: Response) -> Response | None:
     return None
 
 
+from .races import RACES  # noqa: E402 - races builds on Mutant, defined above
+
 MUTANTS: tuple[Mutant, ...] = (
     Mutant("dedup-ignored", "dedup.shared-bot", workspace=DedupIgnored),
     Mutant("override-merges", "override.replace", workspace=OverrideMerges),
@@ -293,6 +295,7 @@ MUTANTS: tuple[Mutant, ...] = (
         level=Level.SHOULD,
     ),
     Mutant("no-authentication", "errors.auth", run_options={"api_key": API_KEY}),
+    *RACES,
 )
 
 
