@@ -201,9 +201,9 @@ def _again(ctx: Context, early: Burst) -> Burst:
     clean_in = early.budget.period * SAFETY + SLACK_SECONDS
     max_wait = ctx.target.config.max_wait
     seen = (
-        f"the first burst was throttled after only {admitted} requests, fewer than the budget "
-        f"({early.budget}) allows: the server's window held requests calbot did not send "
-        "(an earlier run, another client)"
+        f"the first burst was throttled after only {admitted} requests, where the budget "
+        f"({early.budget}) allowed {early.expected_at - 1}: the server's window held requests "
+        "calbot did not send (an earlier run, another client)"
     )
     if clean_in > max_wait:
         early.clean = False

@@ -99,7 +99,7 @@ def test_an_early_429_is_burst_again_after_a_clean_window_and_only_that_is_judge
     checks = by_name(run(AnotherClient(BUILTIN_BUDGET.limit)))
     assert {c.status for c in checks.values()} == {Status.PASSED}, checks
     story = checks["throttles-past-budget"].reason or ""
-    assert "throttled after only 0 requests" in story
+    assert "throttled after only 0 requests, where the budget (100/1s) allowed 100" in story
     assert "burst again and judged the second burst only" in story
     assert checks["at-the-budget"].reason == story
 
