@@ -209,7 +209,7 @@ def _again(ctx: Context, early: Burst) -> Burst:
         early.clean = False
         early.unclean = (
             f"{seen}; a clean window was {clean_in:.0f} s away, past --max-wait {max_wait:g} s, "
-            "so when the first 429 comes is not judged"
+            "so when the first 429 comes is not judged (a larger --max-wait lets calbot wait)"
         )
         early.story = early.unclean
         return early
