@@ -276,8 +276,8 @@ RULES: tuple[Rule, ...] = (
     _documented(
         "rate-limit.throttle",
         "rate-limit",
-        "Past the documented budget: 429 with a parseable Retry-After; after waiting "
-        "Retry-After the call succeeds.",
+        "Past the documented budget (the workspace's, across all its events): 429 with a "
+        "parseable Retry-After; after waiting Retry-After the call succeeds.",
         D_ERRORS,
         OPENAPI_CREATE,
     ),

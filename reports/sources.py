@@ -13,25 +13,42 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from calbot.contracts import rules
+from calbot.contracts.rules import (
+    D_AUTH,
+    D_BEST_PRACTICES,
+    D_BOT_CREATE,
+    D_BOT_RETRIEVE,
+    D_CALENDAR_FAQ,
+    D_CREATE,
+    D_CREATING_BOTS,
+    D_DESTROY,
+    D_ERRORS,
+    D_MEETING_URLS,
+    D_RETRIEVE,
+    D_SCHEDULING,
+    DRF_FIELDS,
+    OPENAPI_CREATE,
+    RFC_6585_429,
+    RFC_9110_404,
+)
 
 _NAMES: dict[str, str] = {
-    rules.D_CREATE: "schedule",
-    rules.D_DESTROY: "unschedule",
-    rules.D_RETRIEVE: "retrieve",
-    rules.D_SCHEDULING: "scheduling guide",
-    rules.D_MEETING_URLS: "meeting URLs",
-    rules.D_ERRORS: "errors",
-    rules.D_AUTH: "authentication",
-    rules.D_BOT_RETRIEVE: "bot",
-    rules.D_BOT_CREATE: "create bot",
-    rules.D_CALENDAR_FAQ: "FAQ",
-    rules.D_CREATING_BOTS: "creating bots",
-    rules.D_BEST_PRACTICES: "best practices",
-    rules.OPENAPI_CREATE: "OpenAPI",
-    rules.DRF_FIELDS: "DRF fields",
-    rules.RFC_6585_429: "RFC 6585 (429)",
-    rules.RFC_9110_404: "RFC 9110 (404)",
+    D_CREATE: "schedule",
+    D_DESTROY: "unschedule",
+    D_RETRIEVE: "retrieve",
+    D_SCHEDULING: "scheduling guide",
+    D_MEETING_URLS: "meeting URLs",
+    D_ERRORS: "errors",
+    D_AUTH: "authentication",
+    D_BOT_RETRIEVE: "bot",
+    D_BOT_CREATE: "create bot",
+    D_CALENDAR_FAQ: "FAQ",
+    D_CREATING_BOTS: "creating bots",
+    D_BEST_PRACTICES: "best practices",
+    OPENAPI_CREATE: "OpenAPI",
+    DRF_FIELDS: "DRF fields",
+    RFC_6585_429: "RFC 6585 (429)",
+    RFC_9110_404: "RFC 9110 (404)",
 }
 _RFC = re.compile(r"rfc(\d+)", re.IGNORECASE)
 

@@ -27,6 +27,7 @@ class Activity:
     waiting_for: str = ""
     clock: Callable[[], float] = time.monotonic
     _stopped: threading.Event = field(default_factory=threading.Event, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def start_check(self, check_id: str) -> None:
         self.check, self.check_started, self.check_requests = check_id, self.clock(), 0
@@ -37,8 +38,9 @@ class Activity:
     def sent(self) -> None:
         """One more request is about to go out (raises KeyboardInterrupt once stopped)."""
         self.raise_if_stopped()
-        self.requests += 1
-        self.check_requests += 1
+        with self._lock:  # a check may send from several threads at once
+            self.requests += 1
+            self.check_requests += 1
 
     @contextmanager
     def waiting(self, seconds: float, why: str) -> Iterator[None]:

@@ -13,6 +13,7 @@ from calbot.spec.throttles import RateLimit
 # slightly different moments.
 SAFETY = 1.05
 SLACK_SECONDS = 0.05
+EPSILON = 1e-9
 
 
 class Pacer:
@@ -36,25 +37,38 @@ class Pacer:
         """Wait, if needed, until one more request to `operation` fits in its budget.
 
         Returns the moment the request is counted at (None for an operation without a budget);
-        hand it to `answered` when the answer comes back.
+        hand it to `answered` when the answer comes back. Safe from several threads: a wait
+        happens outside the lock, and the slot is taken only once it is free.
         """
         budget = self.budgets.get(operation)
         if budget is None:
             return None
-        with self._lock:
-            sent = self._sent.setdefault(operation, deque())
-            window = budget.period * SAFETY + SLACK_SECONDS
-            now = self.clock()
-            while sent and sent[0] <= now - window:
-                sent.popleft()
-            if len(sent) >= budget.limit:
+        window = _window(budget)
+        while True:
+            with self._lock:
+                sent = self._sent.setdefault(operation, deque())
+                now = self.clock()
+                _prune(sent, now, window)
+                if len(sent) < budget.limit:
+                    sent.append(now)
+                    return now
                 wait = sent[0] + window - now
                 self.waited += wait
-                self.sleep(wait)
-                sent.popleft()
-            moment = self.clock()
-            sent.append(moment)
-            return moment
+            self.sleep(wait)
+
+    def until_room(self, operation: Hashable, count: int) -> float:
+        """Seconds until `count` more requests to `operation` fit in its budget at once (0 when
+        they fit now): parallel requests are released together only when none has to wait."""
+        budget = self.budgets.get(operation)
+        if budget is None or count <= 0:
+            return 0.0
+        window = _window(budget)
+        with self._lock:
+            sent = self._sent.get(operation, deque())
+            now = self.clock()
+            live = sorted(moment for moment in sent if moment > now - window + EPSILON)
+            over = len(live) + min(count, budget.limit) - budget.limit
+            return 0.0 if over <= 0 else max(0.0, live[over - 1] + window - now)
 
     def answered(self, operation: Hashable, moment: float) -> None:
         """The request counted at `moment` was answered now: count it from now on.
@@ -70,6 +84,9 @@ class Pacer:
             for index in range(len(sent) - 1, -1, -1):
                 if sent[index] == moment:
                     sent[index] = max(moment, self.clock())
+                    if index + 1 < len(sent) and sent[index] > sent[index + 1]:
+                        # answered out of order (parallel requests): keep the oldest first
+                        self._sent[operation] = deque(sorted(sent))
                     return
 
     def until_clear(self, operation: Hashable) -> float:
@@ -77,8 +94,7 @@ class Pacer:
         budget, sent = self.budgets.get(operation), self._sent.get(operation)
         if budget is None or not sent:
             return 0.0
-        window = budget.period * SAFETY + SLACK_SECONDS
-        return max(0.0, sent[-1] + window - self.clock())
+        return max(0.0, sent[-1] + _window(budget) - self.clock())
 
     def recent(self, operation: Hashable, period: float) -> int:
         """How many requests to `operation` were sent in the last `period` seconds."""
@@ -86,4 +102,16 @@ class Pacer:
         return sum(1 for moment in self._sent.get(operation, ()) if moment > now - period)
 
     def forget(self, operation: Hashable) -> None:
-        self._sent.pop(operation, None)
+        with self._lock:
+            self._sent.pop(operation, None)
+
+
+def _window(budget: RateLimit) -> float:
+    return budget.period * SAFETY + SLACK_SECONDS
+
+
+def _prune(sent: deque[float], now: float, window: float) -> None:
+    """Drop the moments that have left the window (a wait that ends exactly at the edge, give
+    or take rounding, has let the oldest out)."""
+    while sent and sent[0] <= now - window + EPSILON:
+        sent.popleft()

@@ -7,7 +7,9 @@ contracts run. Otherwise the run cannot give a verdict, and `CouldNotRun` says w
 - no answer at all (refused, timed out) → the address that failed;
 - 401/403 → the key was refused (or none was given), which is the user's to fix, not a finding;
 - a non-JSON answer, or a 2xx for an id that cannot exist → not this API (wrong base URL, a web
-  page, a catch-all), with a one-line excerpt of what came back.
+  page, a catch-all), with a one-line excerpt of what came back;
+- a second workspace's key that is the first key again, or that the target refuses (401/403)
+  → the workspace checks could only report the user's mistake.
 
 A 5xx passes: the contracts report it against the server.
 """
@@ -66,6 +68,29 @@ def preflight(target: Target) -> None:
         raise CouldNotRun(
             f"{target.label} does not look like the Recall API ({what} {status} for an event "
             f"id that cannot exist: {one_line(response.text)}); check the base URL"
+        )
+    _second_key(target)
+
+
+def _second_key(target: Target) -> None:
+    """The second workspace's key, when given, is another key and one the target takes."""
+    second = target.config.second_api_key
+    if not second:
+        return
+    if second == target.config.api_key:
+        raise CouldNotRun(
+            "the second workspace's API key is the first key again; give another workspace's key"
+        )
+    path = EVENT.format(id=uuid.uuid4())
+    try:
+        response = target.send("GET", path, api_key=second)
+    except TargetError as exc:
+        raise TargetUnreachable(str(exc)) from None
+    if response.status_code in REFUSED:
+        what = f"GET {target.url_for(path)} answered"
+        raise CouldNotRun(
+            "the target refuses the second workspace's API key given "
+            f"({what} {response.status_code}: {one_line(response.text)})"
         )
 
 

@@ -138,6 +138,7 @@ class Context:
         self.findings: list[Finding] = []
         self.created: list[tuple[str, str | None]] = []  # (event id, the workspace's key)
         self.exercised: dict[str, int] = {}
+        self.notes: list[str] = []  # how the check ran, shown with its result
         self._keys = itertools.count(1)
         self._lock = threading.Lock()
         self._first_exchange = len(target.transcript)
@@ -185,6 +186,13 @@ class Context:
         if not key:
             raise Skip(NO_SECOND_KEY)
         return key
+
+    def note(self, text: str) -> None:
+        """Say how the check ran, when that matters to reading its result (it waited for a
+        clean window, it judged a second attempt): shown as the result's reason unless a skip
+        or an error gives one."""
+        if text not in self.notes:
+            self.notes.append(text)
 
     # --- coverage -------------------------------------------------------------------------------
 

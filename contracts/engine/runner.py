@@ -60,6 +60,8 @@ CONTRACT_ORDER = (
     "delete",
     "errors",
     "robustness",
+    "concurrency",
+    "workspaces",
     "stateful",
     "rate_limit",
 )
@@ -160,6 +162,8 @@ def run_check(
         result.status, result.reason = Status.ERROR, f"{type(exc).__name__}: {exc}"
     finally:
         ctx.cleanup()
+    if ctx.notes and result.reason is None:
+        result.reason = "; ".join(ctx.notes)
     result.retried = {str(k): n for k, n in target.retries.since(retries_before).items()}
     result.exercised = dict(ctx.exercised)
     result.findings = sorted(ctx.findings, key=finding_order)

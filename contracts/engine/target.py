@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -80,6 +81,7 @@ class Target:
         )
         self.transcript: list[httpx.Response] = []
         self.throttled_waits = 0
+        self._lock = threading.Lock()  # send() may run in several threads (parallel checks)
         self.retries = Retries()
         self.memo: dict[str, Any] = {}
         # Waits go through the activity: shown by a progress display, cut short by stop().
@@ -174,7 +176,8 @@ class Target:
         """Sleep as a 429's Retry-After says (1 s when absent or unusable), capped by max_wait."""
         wait = parse_retry_after(response.headers.get("retry-after"))
         wait = min(max(wait if wait is not None else 1.0, 0.0), self.config.max_wait)
-        self.throttled_waits += 1
+        with self._lock:
+            self.throttled_waits += 1
         with self.activity.waiting(wait, "Retry-After"):
             self.sleep(wait)
         return wait
@@ -189,7 +192,8 @@ class Target:
         except httpx.TransportError as exc:
             where = self.origin(path)
             raise TargetError(f"{method} {path}: cannot reach {where} ({exc})") from None
-        self.transcript.append(response)
+        with self._lock:
+            self.transcript.append(response)
         return response
 
     @contextmanager

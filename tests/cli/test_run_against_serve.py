@@ -14,11 +14,13 @@ import pytest
 
 CALBOT = [sys.executable, "-m", "calbot"]
 KEY = "sk_two_processes"
+SECOND_KEY = "sk_two_processes_second_workspace"
 
 
 @pytest.fixture
 def served(serve_process: Callable[..., AbstractContextManager[Any]]) -> Iterator[str]:
-    with serve_process("--rate-limit", "100/1s", "--api-key", KEY) as (server, url, _):
+    keys = ("--api-key", KEY, "--api-key", SECOND_KEY)  # two workspaces
+    with serve_process("--rate-limit", "100/1s", *keys) as (server, url, _):
         yield url
         server.terminate()
         assert server.wait(timeout=10) == 0
@@ -35,6 +37,8 @@ def test_run_passes_the_served_reference_server(served: str, tmp_path: Path) -> 
         "/_calbot/states",
         "--api-key",
         KEY,
+        "--second-api-key",
+        SECOND_KEY,
         "--rate-limit",
         "100/1s",
         "--seed",
@@ -50,3 +54,4 @@ def test_run_passes_the_served_reference_server(served: str, tmp_path: Path) -> 
     assert result["verdict"] == "conformant"
     assert {c["status"] for c in result["checks"]} == {"passed"}
     assert KEY not in done.stdout + done.stderr
+    assert SECOND_KEY not in done.stdout + done.stderr

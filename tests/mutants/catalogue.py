@@ -62,7 +62,8 @@ class Mutant:
         return app
 
 
-from .edges import EDGES  # noqa: E402  (edges.py builds on Mutant, so it comes after it)
+from .edges import EDGES  # noqa: E402  (edges.py and races.py build on Mutant: after it)
+from .races import RACES  # noqa: E402
 
 # --- broken domain models ------------------------------------------------------------------
 
@@ -296,6 +297,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant("no-authentication", "errors.auth", run_options={"api_key": API_KEY}),
     *EDGES,
+    *RACES,
 )
 
 

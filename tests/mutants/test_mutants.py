@@ -12,6 +12,7 @@ from calbot.contracts.results import Level, RunResult, Status
 from calbot.server import Handler, Request, Response, ServerConfig, create_app, running
 
 from .catalogue import API_KEY, LENIENT, MUTANTS, Mutant
+from .races import SECOND_KEY
 
 SEED = 20261125
 
@@ -83,14 +84,16 @@ def test_the_real_server_passes_in_process() -> None:
 
 
 @pytest.mark.slow
-def test_the_real_server_with_a_key_passes_over_http() -> None:
-    config = ServerConfig(api_keys=(API_KEY,), rate_limit=BUILTIN_BUDGET)
+def test_the_real_server_with_keys_passes_over_http() -> None:
+    """Two workspaces' keys, so that the checks across workspaces run over HTTP too."""
+    config = ServerConfig(api_keys=(API_KEY, SECOND_KEY), rate_limit=BUILTIN_BUDGET)
     with running(app=create_app(config)) as url:
         result = run_conformance(
             Conformance(
                 url=url,
                 state_url="/_calbot/states",
                 api_key=API_KEY,
+                second_api_key=SECOND_KEY,
                 rate_limit=BUILTIN_BUDGET,
                 seed=SEED,
             )

@@ -24,6 +24,7 @@ from calbot.spec.throttles import RateLimit
 
 BUDGET = RateLimit(100, 1.0)
 API_KEY = "calbot-plugin-test-key-5f1c"
+SECOND_API_KEY = "calbot-plugin-second-key-9d2e"  # another workspace's
 REPORTS = sorted(FILENAMES.values())
 # Every contract is imported here, before any pytester run: those runs drop the modules they
 # import, and a contract module imported again would register its checks twice.
@@ -62,8 +63,8 @@ def server_url() -> Iterator[str]:
 
 @pytest.fixture
 def keyed_server_url() -> Iterator[str]:
-    """A reference server that requires API_KEY."""
-    with running(ServerConfig(rate_limit=BUDGET, api_keys=(API_KEY,))) as url:
+    """A reference server that requires API_KEY (or SECOND_API_KEY: another workspace)."""
+    with running(ServerConfig(rate_limit=BUDGET, api_keys=(API_KEY, SECOND_API_KEY))) as url:
         yield url
 
 
@@ -150,7 +151,8 @@ def test_k_selects_only_the_dedup_checks_and_they_pass(
 def test_full_run_passes_and_writes_four_masked_reports(
     ordinary: pytest.Pytester, keyed_server_url: str
 ) -> None:
-    args = calbot_args(keyed_server_url, f"--calbot-api-key={API_KEY}")
+    keys = (f"--calbot-api-key={API_KEY}", f"--calbot-second-api-key={SECOND_API_KEY}")
+    args = calbot_args(keyed_server_url, *keys)
     result = ordinary.runpytest(*args, "--calbot-report-dir=out", "--junitxml=junit.xml", "-v")
     result.assert_outcomes(passed=len(ITEM_IDS) + 1)
     output = result.stdout.str()
@@ -167,6 +169,32 @@ def test_full_run_passes_and_writes_four_masked_reports(
         path.read_text() for path in out.iterdir()
     ]:
         assert API_KEY not in text
+        assert SECOND_API_KEY not in text
+
+
+def _leak_bots(request: Request, following: Handler) -> Response:
+    """Gives any bot to any workspace's key (the reference server's 404 becomes the bot)."""
+    response = following(request)
+    if request.path.startswith("/api/v1/bot/") and response.status == 404:
+        return Response(200, {"id": request.path.split("/")[-2], "bot_name": "leaked"})
+    return response
+
+
+def test_a_workspace_finding_masks_both_keys(ordinary: pytest.Pytester) -> None:
+    config = ServerConfig(
+        rate_limit=BUDGET, api_keys=(API_KEY, SECOND_API_KEY), hooks=(_leak_bots,)
+    )
+    with running(config) as url:
+        keys = (f"--calbot-api-key={API_KEY}", f"--calbot-second-api-key={SECOND_API_KEY}")
+        args = calbot_args(url, *keys, "-k", "bots-not-readable-across", "--calbot-report-dir=out")
+        result = ordinary.runpytest(*args)
+    result.assert_outcomes(failed=1, deselected=len(ITEM_IDS))  # the ordinary test too
+    output = result.stdout.str()
+    assert "[workspaces.isolated]" in output
+    assert "authorization: token ****" in output.lower()  # the curl, masked
+    for text in [output] + [path.read_text() for path in (ordinary.path / "out").iterdir()]:
+        assert API_KEY not in text
+        assert SECOND_API_KEY not in text
 
 
 @pytest.mark.parametrize("mutant_url", [ended_wrong_body], indirect=True)
@@ -308,12 +336,13 @@ def test_xdist_workers_share_one_report(
     ordinary: pytest.Pytester, keyed_server_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CALBOT_API_KEY", API_KEY)
+    monkeypatch.setenv("CALBOT_SECOND_API_KEY", SECOND_API_KEY)
     args = ["-n", "2", "--calbot-report-dir=out", "--junitxml=junit.xml"]
     result = ordinary.runpytest_subprocess(*calbot_args(keyed_server_url, *args), timeout=120)
     result.assert_outcomes(passed=len(ITEM_IDS) + 1)
     texts = [result.stdout.str(), (ordinary.path / "junit.xml").read_text()]
     texts += [path.read_text() for path in (ordinary.path / "out").iterdir()]
-    assert all(API_KEY not in text for text in texts)
+    assert all(API_KEY not in text and SECOND_API_KEY not in text for text in texts)
     data = json.loads((ordinary.path / "out" / FILENAMES["json"]).read_text())
     assert schema_errors(data) == []
     assert data["options"]["workers"] == 2

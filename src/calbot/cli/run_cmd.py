@@ -112,6 +112,12 @@ def _min_coverage(_ctx: click.Context, _param: click.Parameter, value: str | Non
     help="API key, sent as `Token <key>` (env CALBOT_API_KEY).",
 )
 @click.option(
+    "--second-api-key",
+    envvar="CALBOT_SECOND_API_KEY",
+    help="Another workspace's API key, for the workspace checks (env CALBOT_SECOND_API_KEY); "
+    "without it they are skipped.",
+)
+@click.option(
     "--state-url",
     callback=_state_url,
     help="Provider-state URL (absolute, or a path on the target).",
@@ -201,6 +207,7 @@ def _min_coverage(_ctx: click.Context, _param: click.Parameter, value: str | Non
 def run(  # noqa: PLR0917 - click passes options positionally
     url: str | None,
     api_key: str | None,
+    second_api_key: str | None,
     state_url: str | None,
     events: dict[str, list[str]],
     rate_limit: RateLimit | None,
@@ -244,6 +251,7 @@ def run(  # noqa: PLR0917 - click passes options positionally
     options = Conformance(
         url=url,
         api_key=api_key,
+        second_api_key=second_api_key,
         state_url=state_url,
         events=events,
         rate_limit=rate_limit,

@@ -38,7 +38,8 @@ class Invocation:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return (self.options.api_key,) if self.options.api_key else ()
+        keys = (self.options.api_key, self.options.second_api_key)
+        return tuple(key for key in keys if key)
 
 
 def execute(invocation: Invocation) -> RunResult:

@@ -68,6 +68,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="API key, sent as `Token <key>` (default: $CALBOT_API_KEY). Masked in all output.",
     )
     group.addoption(
+        "--calbot-second-api-key",
+        metavar="KEY",
+        help="Another workspace's API key, for the workspace checks (default: "
+        "$CALBOT_SECOND_API_KEY; without it they are skipped). Masked in all output.",
+    )
+    group.addoption(
         "--calbot-state-url",
         metavar="URL",
         help="Provider-state URL that creates calendar events (absolute, or a path on the target).",

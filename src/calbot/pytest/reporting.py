@@ -18,8 +18,8 @@ FINDINGS_SHOWN = 10
 TEXT_SHOWN = 600
 CURL_SHOWN = 2000
 _CLI_FLAG = re.compile(
-    r"(?<![\w-])--(?=(?:api-key|state-url|event|rate-limit|no-rate-limit|max-wait|timeout|"
-    r"contracts|max-examples|seed|strict|require-state)\b)"
+    r"(?<![\w-])--(?=(?:api-key|second-api-key|state-url|event|rate-limit|no-rate-limit|"
+    r"max-wait|timeout|contracts|max-examples|seed|strict|require-state)\b)"
 )
 
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 
 API_KEY_ENV = "CALBOT_API_KEY"
+SECOND_API_KEY_ENV = "CALBOT_SECOND_API_KEY"
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,8 @@ class Settings:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        key = self.conformance.api_key
-        return (key,) if key else ()
+        keys = (self.conformance.api_key, self.conformance.second_api_key)
+        return tuple(key for key in keys if key)
 
 
 def read_settings(config: pytest.Config) -> Settings:
@@ -62,6 +63,9 @@ def read_settings(config: pytest.Config) -> Settings:
     conformance = Conformance(
         url=config.getoption("calbot_url"),
         api_key=config.getoption("calbot_api_key") or os.environ.get(API_KEY_ENV) or None,
+        second_api_key=config.getoption("calbot_second_api_key")
+        or os.environ.get(SECOND_API_KEY_ENV)
+        or None,
         state_url=config.getoption("calbot_state_url"),
         events=_events(config.getoption("calbot_events")),
         rate_limit=rate_limit,
