@@ -5,20 +5,6 @@ from __future__ import annotations
 from calbot.contracts.behaviours import BEHAVIOURS, BEHAVIOURS_BY_ID
 from calbot.contracts.engine.runner import all_checks
 
-AWAITING = frozenset(
-    {
-        "concurrency.same-key",
-        "concurrency.one-event",
-        "concurrency.schedule-vs-unschedule",
-        "workspaces.key-scope",
-        "workspaces.bot-isolation",
-        "rate-limit.across-events",
-        "rate-limit.per-workspace",
-    }
-)
-"""Behaviours whose checks other parts of issue 17 build (concurrency, workspaces, the rate
-limit's scope): remove each as its check lands, until the set is empty."""
-
 
 def _declared() -> set[str]:
     return {behaviour for spec in all_checks() for behaviour in spec.covers}
@@ -26,7 +12,7 @@ def _declared() -> set[str]:
 
 def test_every_behaviour_is_declared_by_a_check() -> None:
     undeclared = {behaviour.id for behaviour in BEHAVIOURS} - _declared()
-    assert undeclared <= AWAITING, sorted(undeclared - AWAITING)
+    assert not undeclared, sorted(undeclared)
 
 
 def test_the_edges_of_time_length_and_shape_are_declared() -> None:
