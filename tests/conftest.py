@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -14,6 +16,16 @@ from typing import Any
 import pytest
 
 from calbot.spec import load_spec
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis keeps its files (examples, caches) in a temporary folder, not in the
+    project: the test command leaves no .hypothesis/ behind."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    home = tempfile.mkdtemp(prefix="calbot-tests-hypothesis-")
+    set_hypothesis_home_dir(home)
+    config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
 
 
 @pytest.fixture

@@ -172,6 +172,17 @@ def test_full_run_passes_and_writes_four_masked_reports(
         assert SECOND_API_KEY not in text
 
 
+def test_the_plugin_leaves_no_hypothesis_folder_in_the_project(
+    ordinary: pytest.Pytester, server_url: str
+) -> None:
+    """calbot's generated checks keep Hypothesis' files in a temporary folder (a subprocess:
+    this session's own Hypothesis home would hide the difference)."""
+    result = ordinary.runpytest_subprocess(*calbot_args(server_url), "-k", "schema or stateful")
+    ran = [check for check in CHECKS if check.contract in ("schema", "stateful")]
+    result.assert_outcomes(passed=len(ran))
+    assert not (ordinary.path / ".hypothesis").exists()
+
+
 def _leak_bots(request: Request, following: Handler) -> Response:
     """Gives any bot to any workspace's key (the reference server's 404 becomes the bot)."""
     response = following(request)

@@ -75,7 +75,7 @@ def client_report(  # noqa: PLR0917 - click passes options positionally
     if not any(record.operation for record in records):
         click.echo(f"note: {ledger_file} holds no API request: did the client run?", err=True)
     _summary(result, quiet)
-    write_reports_or_exit(result, formats, report_dir)
+    write_reports_or_exit(result, formats, report_dir, quiet=quiet)
     sys.exit(result.exit_code)
 
 

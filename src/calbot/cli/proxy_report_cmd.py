@@ -63,7 +63,7 @@ def proxy_report(  # noqa: PLR0917 - click passes options positionally
             err=True,
         )
     summary(result, quiet)
-    write_reports_or_exit(result, formats, report_dir)
+    write_reports_or_exit(result, formats, report_dir, quiet=quiet)
     sys.exit(result.exit_code)
 
 

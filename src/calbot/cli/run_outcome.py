@@ -44,7 +44,6 @@ class Invocation:
 
 def execute(invocation: Invocation) -> RunResult:
     """Run the contracts; a run that could not run or was interrupted still gives a result."""
-    from calbot.cli.hypothesis_home import hypothesis_home
     from calbot.cli.interrupt import stop_on_interrupt
     from calbot.cli.progress import Display
     from calbot.conformance import build, run_conformance
@@ -52,6 +51,7 @@ def execute(invocation: Invocation) -> RunResult:
     from calbot.contracts.engine.runner import CouldNotRun, RunInterrupted
     from calbot.contracts.engine.target import TargetError
     from calbot.contracts.masking import mask
+    from calbot.hypothesis_home import hypothesis_home
 
     options, secrets = invocation.options, invocation.secrets
     activity = Activity()

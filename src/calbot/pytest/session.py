@@ -20,6 +20,7 @@ from calbot.contracts.engine.state_setup import StateSetup
 from calbot.contracts.engine.target import Target, TargetError
 from calbot.contracts.masking import mask
 from calbot.contracts.results import CheckResult, Status
+from calbot.hypothesis_home import hypothesis_home
 from calbot.pytest.coordination import Coordination
 from calbot.pytest.reporting import pytest_flags
 from calbot.pytest.settings import Settings
@@ -80,7 +81,8 @@ class Runner:
             if burst and self.coordination and options.rate_limit_contract and budget:
                 target.sleep(min(self.coordination.quiet_in(budget.period), target.config.max_wait))
             before = target.throttled_waits
-            results = [run_check(spec, target, states, options) for spec in specs]
+            with hypothesis_home(None):  # no .hypothesis/ in the user's project
+                results = [run_check(spec, target, states, options) for spec in specs]
         for result in results:
             result.reason = pytest_flags(result.reason)
         return results, target.throttled_waits - before
