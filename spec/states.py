@@ -11,6 +11,9 @@ STATES_PATH = "/_calbot/states"
 HEALTH_PATH = "/_calbot/health"
 """The reference server's liveness endpoint."""
 
+PROXY_HEALTH_PATH = "/_calbot/proxy/health"
+"""`calbot proxy`'s own readiness endpoint: answered by the proxy, never forwarded upstream."""
+
 STATE_NAME = "a calendar event"
 
 EVENT_KINDS: tuple[str, ...] = ("upcoming", "in_progress", "ended", "deleted", "no_meeting_url")

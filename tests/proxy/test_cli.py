@@ -77,9 +77,30 @@ def test_sigterm_exits_0_with_the_ledger_complete_and_both_verdicts(
     assert [r.seq for r in records] == list(range(1, 21))
     assert "calbot proxy stopped after 20 requests" in out
     assert "client:   CONFORMANT" in out and "upstream: CONFORMANT" in out
-    assert (tmp_path / "calbot-report" / "calbot-result.json").exists()
-    written = [path.read_text() for path in (tmp_path / "calbot-report").iterdir()]
-    assert KEY not in out + err + (tmp_path / "ledger.jsonl").read_text() + "".join(written)
+    assert not (tmp_path / "calbot-report").exists()  # no --report-dir: no reports written
+    assert KEY not in out + err + (tmp_path / "ledger.jsonl").read_text()
+
+
+@pytest.mark.slow
+def test_quiet_with_a_report_dir_says_one_line_and_writes_the_upstreams_reports(
+    tmp_path: Path, serve_process: Serve
+) -> None:
+    with (
+        serve_process("--api-key", KEY) as (_serve, upstream_url, _ready),
+        proxying(upstream_url, "-q", "--report-dir", "up", cwd=tmp_path) as (process, url),
+    ):
+        health = httpx.get(f"{url}/_calbot/proxy/health")  # the proxy's own: not forwarded
+        with httpx.Client(base_url=url, headers={"Authorization": f"Token {KEY}"}) as http:
+            http.get("/api/v2/calendar-events/00000000-0000-4000-8000-000000000000/")
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert health.status_code == 200 and health.json()["status"] == "ok"
+    assert out.splitlines()[1:] == ["calbot proxy stopped after 1 requests"]
+    result = json.loads((tmp_path / "up" / "calbot-result.json").read_text())
+    assert result["verdict"] == "conformant"
+    written = [path.read_text() for path in (tmp_path / "up").iterdir()]
+    assert KEY not in out + err + "".join(written)
 
 
 @pytest.mark.parametrize(

@@ -93,9 +93,12 @@ def test_the_shell_example(
     output = done.stdout + done.stderr
     assert done.returncode == exit_code, output
     lines = (tmp_path / "ledger.jsonl").read_text().splitlines()
-    # the readiness probe, the event, 429, schedule, bot, event, unschedule: all recorded
-    assert len(lines) == 7
+    # the event, 429, schedule, bot, event, unschedule: all recorded (the readiness probe is
+    # the proxy's own, never forwarded nor recorded)
+    assert len(lines) == 6
     assert f"calbot proxy stopped after {len(lines)} requests" in done.stdout, output
+    # -q: the proxy says one line at exit; each verdict is printed once, by its own command
+    assert done.stdout.count("client:") == 0 and done.stdout.count("upstream:") == 0, output
     assert verdict(tmp_path / "upstream-report") == "conformant"
     expected = "conformant" if polite else "non-conformant"
     assert verdict(tmp_path / "client-report") == expected

@@ -17,7 +17,7 @@ from calbot.cli.listening import (
 )
 from calbot.cli.reporting import (
     fail,
-    report_options,
+    reports_to,
     write_reports_or_exit,
 )
 
@@ -42,9 +42,15 @@ DEFAULT_TIMEOUT = 30.0  # calbot.proxy.config's; not imported, so `--help` stays
     help="Write every exchange to this JSON-lines ledger (overwritten; one flushed line each), "
     "for `calbot client-report` and `calbot proxy-report`. Default: in memory only.",
 )
-@report_options
+@reports_to(None)
 @click.option(
     "--strict", is_flag=True, help="Warnings (SHOULD rules) make the verdicts at exit fail too."
+)
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="At exit, one line only (for scripts that run client-report and proxy-report).",
 )
 @click.option(
     "--timeout",
@@ -77,9 +83,10 @@ def proxy(
     host: str,
     port: int,
     record: Path | None,
-    report_dir: Path,
+    report_dir: Path | None,
     formats: list[str],
     strict: bool,
+    quiet: bool,
     timeout: float,
     max_body_bytes: int | None,
     request_timeout: float,
@@ -146,7 +153,7 @@ def proxy(
             log_level=log_level,
             refusal_log_level=refusal_log_level,
         )
-        _verdicts(path, config.upstream, record, report_dir, formats, strict)
+        _verdicts(path, config.upstream, record, report_dir, formats, strict, quiet)
     sys.exit(0)
 
 
@@ -166,11 +173,13 @@ def _verdicts(  # noqa: PLR0917
     path: Path,
     upstream: str,
     record: Path | None,
-    report_dir: Path,
+    report_dir: Path | None,
     formats: list[str],
     strict: bool,
+    quiet: bool,
 ) -> None:
-    """Both verdicts on what was recorded (the proxy itself exits 0 whatever they are)."""
+    """Both verdicts on what was recorded (the proxy itself exits 0 whatever they are), and
+    the upstream's reports when a report folder was given."""
     from calbot.cli.proxy_report_cmd import summary
     from calbot.contracts.clients.ledger import read_ledger
     from calbot.contracts.clients.verify import client_result, describe_violations
@@ -178,14 +187,16 @@ def _verdicts(  # noqa: PLR0917
 
     records = read_ledger(path)
     click.echo(f"calbot proxy stopped after {len(records)} requests")
-    if not records:
+    if not records or (quiet and report_dir is None):
         return
-    client = client_result(records, target="client (through calbot proxy)", strict=strict)
-    click.echo(f"client:   {client.verdict.value.upper()} (calbot client-report)")
-    if client.findings():
-        click.echo(describe_violations(client.checks))
     server = traffic_result(records, target=upstream, upstream=upstream, strict=strict)
     if record is not None:
         server.options["ledger"] = str(record)
-    summary(server, quiet=False, label="upstream: ")
-    write_reports_or_exit(server, formats, report_dir)
+    if not quiet:
+        client = client_result(records, target="client (through calbot proxy)", strict=strict)
+        click.echo(f"client:   {client.verdict.value.upper()} (calbot client-report)")
+        if client.findings():
+            click.echo(describe_violations(client.checks))
+        summary(server, quiet=False, label="upstream: ")
+    if report_dir is not None:
+        write_reports_or_exit(server, formats, report_dir, quiet=quiet)

@@ -17,6 +17,7 @@ from calbot.cli.reporting import (
 )
 
 if TYPE_CHECKING:
+    from calbot.contracts.clients.ledger import LedgerRecord
     from calbot.contracts.results import RunResult
 
 MAX_FINDINGS_SHOWN = 10
@@ -58,13 +59,25 @@ def proxy_report(  # noqa: PLR0917 - click passes options positionally
         records, target=label, upstream=base, strict=strict, details={"ledger": str(ledger_file)}
     )
     if not any(r.response is not None for r in records):
-        click.echo(
-            f"note: {ledger_file} holds no recorded answer bodies: was it written by calbot proxy?",
-            err=True,
-        )
+        click.echo(f"note: {ledger_file}: {_no_bodies(records)}", err=True)
     summary(result, quiet)
     write_reports_or_exit(result, formats, report_dir, quiet=quiet)
     sys.exit(result.exit_code)
+
+
+def _no_bodies(records: list[LedgerRecord]) -> str:
+    """Why a ledger holds no answer bodies: the upstream never answered, or it is not the
+    proxy's."""
+    failed = [r for r in records if r.upstream_error]
+    if failed:
+        return (
+            f"the upstream answered none of the {len(records)} requests recorded "
+            f"({len(failed)} got the proxy's own 502/504; first: {failed[0].upstream_error}): "
+            "was it up, and is --upstream right?"
+        )
+    if any(r.answered_by for r in records):
+        return "no answer body was recorded (none was JSON, or all were too large)"
+    return "holds no recorded answer bodies: was it written by calbot proxy?"
 
 
 def summary(result: RunResult, quiet: bool, label: str = "") -> None:

@@ -78,23 +78,38 @@ def _formats(_ctx: click.Context, _param: click.Parameter, text: str) -> list[st
     return wanted
 
 
+DEFAULT_REPORT_DIR = Path("calbot-report")
+
+
 def report_options(command: F) -> F:
-    """`--report-dir DIR` and `--report html,md,junit,json` (passed on as a list)."""
-    command = click.option(
-        "--report",
-        "formats",
-        default=",".join(FORMATS),
-        show_default=True,
-        callback=_formats,
-        help="Report formats: any of html, md, junit, json.",
-    )(command)
-    return click.option(
-        "--report-dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=Path("calbot-report"),
-        show_default=True,
-        help="Where to write the reports.",
-    )(command)
+    """`--report-dir DIR` (default calbot-report) and `--report html,md,junit,json`."""
+    return reports_to(DEFAULT_REPORT_DIR)(command)
+
+
+def reports_to(report_dir: Path | None) -> Callable[[F], F]:
+    """`--report-dir DIR` (default `report_dir`; None: no reports unless asked) and `--report
+    html,md,junit,json` (passed on as a list)."""
+
+    def add(command: F) -> F:
+        command = click.option(
+            "--report",
+            "formats",
+            default=",".join(FORMATS),
+            show_default=True,
+            callback=_formats,
+            help="Report formats: any of html, md, junit, json.",
+        )(command)
+        return click.option(
+            "--report-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=report_dir,
+            show_default=report_dir is not None,
+            help="Where to write the reports."
+            if report_dir is not None
+            else "Where to write the reports (default: none are written).",
+        )(command)
+
+    return add
 
 
 def write_reports_or_exit(

@@ -49,6 +49,7 @@ from calbot.server.messages import Request, Response, detail, request_timeout, t
 from calbot.serving.answers import encode
 from calbot.serving.limits import shutting_down_message
 from calbot.serving.protocol import abort
+from calbot.spec.states import PROXY_HEALTH_PATH
 
 Message = MutableMapping[str, Any]
 Scope = MutableMapping[str, Any]
@@ -135,6 +136,9 @@ class Proxy:
                 request_body=None,
             ),
         )
+        if scope["path"] == PROXY_HEALTH_PATH and scope["method"] in ("GET", "HEAD"):
+            await self._health(send)  # the proxy's own readiness: not traffic, not recorded
+            return
         if self.stopping:
             await self._reply(ex, _stopping(), send)
             return
@@ -289,6 +293,17 @@ class Proxy:
             self._cut(ex, upstream_error=reason)
             return
         await self._reply(ex, failure.response(), send, upstream_error=reason)
+
+    async def _health(self, send: Send) -> None:
+        body = {"status": "stopping" if self.stopping else "ok", "upstream": self.config.upstream}
+        payload = encode(body)
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(payload)).encode("ascii")),
+        ]
+        status = 503 if self.stopping else 200
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
 
     async def _reply(
         self, ex: Exchange, response: Response, send: Send, *, upstream_error: str | None = None
