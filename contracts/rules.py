@@ -334,9 +334,10 @@ RULES: tuple[Rule, ...] = (
     _documented(
         "robustness.no-5xx",
         "robustness",
-        "No input makes the server answer 500, and no malformed body a 5xx: Recall answers "
-        "invalid input with 400 and documents 5xx only for load shedding (502-504) and an "
-        "empty ad-hoc pool (507), which calbot retries as a client must.",
+        "No input makes the server answer 500, and no malformed body a 5xx that repeats when "
+        "asked again: Recall answers invalid input with 400 and documents 5xx only for load "
+        "shedding (502-504) and an empty ad-hoc pool (507), which calbot retries as a client "
+        "must (for a malformed body, once: a crash answers the same again).",
         D_ERRORS,
     ),
     _documented(
