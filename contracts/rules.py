@@ -394,9 +394,10 @@ CLIENT_RULES: tuple[Rule, ...] = (
     _documented(
         "client.no-tight-loop",
         "retries",
-        "After a 429 or a 5xx, the client does not retry in a tight loop: at most N requests "
-        "per period to the same call (default 5 per 1 s, a configurable reading of Recall's "
-        "'retry after Retry-After' and 'retry every 30 seconds').",
+        "After a 429, a 409 or a 5xx, the client does not retry in a tight loop: at most N "
+        "requests per period to the same call (default 5 per 1 s, a configurable reading of "
+        "Recall's 'retry after Retry-After', 'retry with exponential backoff' and 'retry every "
+        "30 seconds').",
         D_ERRORS,
     ),
     _documented(
