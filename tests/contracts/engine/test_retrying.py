@@ -29,7 +29,7 @@ from calbot.contracts.engine.retrying import (
     persisted,
 )
 from calbot.contracts.engine.runner import run_check
-from calbot.contracts.engine.state_setup import NoStates
+from calbot.contracts.engine.state_setup import NoStates, ProviderStates, StateSetupFailed
 from calbot.contracts.engine.target import Target, TargetConfig
 from calbot.contracts.results import CheckResult, RunResult, Status
 from calbot.spec.throttles import TRANSIENT_STATUSES
@@ -212,3 +212,12 @@ def test_an_answer_that_is_not_transient_keeps_its_own_rule() -> None:
     [finding] = result.findings
     assert finding.rule == "robustness.no-5xx"
     assert result.retried == {}
+
+
+def test_state_setup_that_keeps_answering_503_says_calbot_retried_it() -> None:
+    target = scripted_target([503] * MAX_TRANSIENT_TRIES)
+    states = ProviderStates(target, "/_calbot/states")
+    with pytest.raises(
+        StateSetupFailed, match=r"answered 503 to setup \(the server answered 503 on all 6 tries"
+    ):
+        states.create_event("upcoming", {"start_time": "2030-01-01T10:00:00Z"})
