@@ -160,7 +160,7 @@ def _named(rules: Iterable[str]) -> str:
 
 
 COLUMNS = (
-    f"{'correct server':<28} {'runs':>4} {'false alarms':>12} {'warned':>6} {'skipped+':>8} "
+    f"{'correct server':<37} {'runs':>4} {'false alarms':>12} {'warned':>6} {'skipped+':>8} "
     f"{'errored':>7} {'retries/run':>11} {'s/run':>6}"
 )
 
@@ -173,7 +173,7 @@ def _row(name: str, outcomes: list[Outcome]) -> str:
     retries = sum(o.retried for o in outcomes) / max(len(outcomes), 1)
     seconds = sum(o.seconds for o in outcomes) / max(len(outcomes), 1)
     return (
-        f"{name:<28} {len(outcomes):>4} {alarms:>12} {warned:>6} {less:>8} {errored:>7} "
+        f"{name:<37} {len(outcomes):>4} {alarms:>12} {warned:>6} {less:>8} {errored:>7} "
         f"{retries:>11.1f} {seconds:>6.1f}"
     )
 
