@@ -12,8 +12,10 @@ selection of contracts asked for:
 
 Prints per run its verdict, exit code, the counts of passed, warned, failed, skipped and
 errored checks, the transient answers retried and the duration, with the ids (and rules) of the
-checks that warned, failed or errored; then a summary per mode and contracts: how many runs had
-any warning or failure, and which checks did, how often. Nothing here names a check: the figures
+checks that warned, failed, errored (with the first finding or the reason) or were skipped (with
+the reason: a run that skips what another ran verified less); then a summary per mode and
+contracts: how many runs had any warning or failure, or skipped checks, and which checks did,
+how often. Nothing here names a check: the figures
 hold whatever checks the suite has.
 
     .venv/bin/python benchmarks/back_to_back.py [--runs 20] [--mode documented|fast ...]
@@ -42,6 +44,8 @@ FAST_BUDGET = "100/1s"
 MODES: dict[str, tuple[str, ...]] = {"documented": (), "fast": ("--rate-limit", FAST_BUDGET)}
 STATES_PATH = "/_calbot/states"
 NOT_PASSED = ("warning", "failed", "error")
+SHOWN = (*NOT_PASSED, "skipped")
+REASON = 160  # characters of a skip's or an error's reason shown
 
 
 @dataclass(frozen=True)
@@ -64,9 +68,9 @@ class Run:
             f"{self.index:>3} {self.seed:>10} {self.verdict:<16} {self.exit_code:>4} {counts} "
             f"{self.retried:>7} {self.seconds:>7.1f}"
         )
-        for status in NOT_PASSED:
-            if self.checks.get(status):
-                text += f"\n{'':>15}{status}: {', '.join(self.checks[status])}"
+        for status in SHOWN:
+            for check in self.checks.get(status, []):
+                text += f"\n{'':>15}{status}: {check}"
         if self.incomplete:
             text += f"\n{'':>15}incomplete: {self.incomplete}"
         return text
@@ -155,7 +159,12 @@ def one_run(target: Target, index: int, seed: int, report_dir: Path) -> Run:
     checks: dict[str, list[str]] = {}
     for check in result.get("checks", []):
         rules = sorted({f.get("rule", "") for f in check.get("findings", [])}) or [check["rule"]]
-        checks.setdefault(check["status"], []).append(f"{check['id']} [{', '.join(rules)}]")
+        shown = f"{check['id']} [{', '.join(rules)}]"
+        if check["status"] in ("skipped", "error") and check.get("reason"):
+            shown += f": {check['reason'][:REASON]}"
+        elif check.get("findings"):
+            shown += f": {check['findings'][0].get('message', '')[:REASON]}"
+        checks.setdefault(check["status"], []).append(shown)
     retried = sum((result.get("options", {}).get("transient_retries") or {}).values())
     verdict = str(result.get("verdict") or "no verdict")
     counts = dict(result.get("counts") or {})
@@ -202,19 +211,25 @@ def series(
 
 def summary(mode: str, contracts: str, runs: list[Run]) -> str:
     warned = [r for r in runs if r.counts.get("warning")]
+    skipped = [r for r in runs if r.counts.get("skipped")]
     failed = [r for r in runs if r.counts.get("failed") or r.exit_code not in (0, 1)]
     errored = [r for r in runs if r.counts.get("error")]
     either = [r for r in runs if r in warned or r in failed or r in errored]
     seconds = sum(r.seconds for r in runs) / max(len(runs), 1)
     lines = [
         f"{mode:<10} {contracts:<10} {len(runs):>4} {len(either):>9} {len(warned):>6} "
-        f"{len(failed):>6} {len(errored):>7} {seconds:>8.1f}"
+        f"{len(failed):>6} {len(errored):>7} {len(skipped):>7} {seconds:>8.1f}"
     ]
-    for status in NOT_PASSED:
-        counted = Counter(check for r in runs for check in r.checks.get(status, []))
+    for status in SHOWN:
+        counted = Counter(_id(check) for r in runs for check in r.checks.get(status, []))
         for check, count in counted.most_common():
             lines.append(f"{'':>12}{status} {count}/{len(runs)}: {check}")
     return "\n".join(lines)
+
+
+def _id(shown: str) -> str:
+    """ "contract::name [rule]" of a check as shown (without its reason or message)."""
+    return shown.split("]", 1)[0] + "]"
 
 
 def main() -> None:
