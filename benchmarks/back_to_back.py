@@ -1,10 +1,10 @@
 """Back-to-back runs against one `calbot serve`: how often does a run of a correct server warn
 or fail when it follows another?
 
-Starts one reference server (`calbot serve`, a fresh API key) and runs `calbot run --url ...
---state-url /_calbot/states` against it N times in a row, each a separate process at its own
-seed (derived from `--base-seed`, printed, so any run can be repeated), for each mode and each
-selection of contracts asked for:
+Starts one reference server (`calbot serve`, a fresh API key unless --no-api-key) and runs
+`calbot run --url ... --state-url /_calbot/states` against it N times in a row, each a separate
+process at its own seed (derived from `--base-seed`, printed, so any run can be repeated), for
+each mode and each selection of contracts asked for:
 
 - mode `documented`: the server's documented budgets (600/60s for the schedule operation), the
   runner's too (no --rate-limit on either side);
@@ -93,7 +93,8 @@ def calbot() -> list[str]:
 @contextmanager
 def serving(mode: str, api_key: str) -> Iterator[str]:
     """One `calbot serve` on a free port, in `mode`; yields its base URL, stops it after."""
-    command = [*calbot(), "serve", "--port", "0", "--api-key", api_key, *MODES[mode]]
+    keys = ["--api-key", api_key] if api_key else []
+    command = [*calbot(), "serve", "--port", "0", *keys, *MODES[mode]]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert server.stdout is not None
@@ -128,8 +129,6 @@ class Target:
             self.url,
             "--state-url",
             STATES_PATH,
-            "--api-key",
-            self.api_key,
             "--seed",
             str(seed),
             "--report",
@@ -139,6 +138,8 @@ class Target:
             "--quiet",
             *MODES[self.mode],
         ]
+        if self.api_key:
+            command += ["--api-key", self.api_key]
         if self.contracts != "all":
             command += ["--contracts", self.contracts]
         if self.examples is not None:
@@ -182,10 +183,16 @@ def one_run(target: Target, index: int, seed: int, report_dir: Path) -> Run:
 
 
 def series(
-    mode: str, contracts: str, seeds: list[int], examples: int | None, keep: Path | None
+    mode: str,
+    contracts: str,
+    seeds: list[int],
+    examples: int | None,
+    keep: Path | None,
+    *,
+    keyed: bool = True,
 ) -> list[Run]:
     """N runs in a row against one server; prints each as it ends."""
-    api_key = "calbot-b2b-" + secrets.token_hex(8)
+    api_key = "calbot-b2b-" + secrets.token_hex(8) if keyed else ""
     work = Path(tempfile.mkdtemp(prefix="calbot-b2b-"))
     runs: list[Run] = []
     print(
@@ -244,6 +251,9 @@ def main() -> None:
     parser.add_argument("--base-seed", type=int, default=None, help="derive the seeds from this")
     parser.add_argument("--max-examples", type=int, default=None, help="passed to calbot run")
     parser.add_argument("--keep", type=Path, default=None, help="keep every run's JSON here")
+    parser.add_argument(
+        "--no-api-key", action="store_true", help="a server without keys (one workspace)"
+    )
     args = parser.parse_args()
     base = args.base_seed if args.base_seed is not None else random.SystemRandom().randrange(2**31)
     seeds = random.Random(base).sample(range(2**31), args.runs)
@@ -255,7 +265,9 @@ def main() -> None:
     )
     started = time.perf_counter()
     results = {
-        (mode, contracts): series(mode, contracts, seeds, args.max_examples, args.keep)
+        (mode, contracts): series(
+            mode, contracts, seeds, args.max_examples, args.keep, keyed=not args.no_api_key
+        )
         for mode in modes
         for contracts in selections
     }
