@@ -10,9 +10,11 @@ the answer that follows.
 Every decision comes from the server's own counters, never from the clock or a random source,
 so the same calbot run meets the same answers (a failure reproduces). The hooks keep counters,
 so a server needs fresh ones (`Fresh`); those that look at the server's state are `bind`-ed to
-its core. 409 and 507 are the API's own answers, behind its throttle: like every request that
-reaches a Django REST Framework view, they are counted against the budget. 502-504 come from
-in front of the API (a load balancer) and are not.
+its core. 502-504 come from in front of the API (a load balancer): not counted against the
+budget. 409 and 507 are the API's own answers, after authentication; whether they count
+against the budget the docs do not say. The family's do not (a middleware in front of the
+throttle); a server that counts them, as Django REST Framework counts every request that
+reaches a view, is among the known false alarms (`family.PENDING`).
 """
 
 from __future__ import annotations
