@@ -334,9 +334,10 @@ RULES: tuple[Rule, ...] = (
     _documented(
         "robustness.no-5xx",
         "robustness",
-        "No input makes the server answer 500, and no malformed body a 5xx: Recall answers "
-        "invalid input with 400 and documents 5xx only for load shedding (502-504) and an "
-        "empty ad-hoc pool (507), which calbot retries as a client must.",
+        "No input makes the server answer 500, and no malformed body a 5xx that repeats when "
+        "asked again: Recall answers invalid input with 400 and documents 5xx only for load "
+        "shedding (502-504) and an empty ad-hoc pool (507), which calbot retries as a client "
+        "must (for a malformed body, once: a crash answers the same again).",
         D_ERRORS,
     ),
     _documented(
@@ -393,9 +394,10 @@ CLIENT_RULES: tuple[Rule, ...] = (
     _documented(
         "client.no-tight-loop",
         "retries",
-        "After a 429 or a 5xx, the client does not retry in a tight loop: at most N requests "
-        "per period to the same call (default 5 per 1 s, a configurable reading of Recall's "
-        "'retry after Retry-After' and 'retry every 30 seconds').",
+        "After a 429, a 409 or a 5xx, the client does not retry in a tight loop: at most N "
+        "requests per period to the same call (default 5 per 1 s, a configurable reading of "
+        "Recall's 'retry after Retry-After', 'retry with exponential backoff' and 'retry every "
+        "30 seconds').",
         D_ERRORS,
     ),
     _documented(

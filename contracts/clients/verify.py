@@ -265,8 +265,8 @@ def _no_tight_loop(ledger: _Ledger, options: ClientRuleOptions) -> Findings:
         times = [ledger.seconds(record) for record in records]
         quiet_until = float("-inf")  # one finding per burst
         for index, record in enumerate(records):
-            if record.status != 429 and record.status < 500:
-                continue
+            if record.status != 429 and record.status < 500 and record.status not in TRANSIENT:
+                continue  # backoff is owed after a 429, a 5xx and a 409 (retry with backoff)
             exercised = True
             start = times[index]
             if start < quiet_until:

@@ -11,7 +11,32 @@ _RFC3339 = re.compile(
 
 
 def parse_timestamp(value: object) -> datetime | None:
-    """An aware UTC datetime from an RFC 3339 string, or None (dates, naive times, garbage)."""
+    """An aware UTC datetime from an RFC 3339 string, or None (dates, naive times, garbage,
+    and moments UTC cannot hold: `0001-01-01T00:00:00+01:00`, see `out_of_range`)."""
+    parsed = _parse(value)
+    if parsed is None:
+        return None
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        return None
+
+
+def out_of_range(value: object) -> bool:
+    """A well-formed RFC 3339 timestamp whose moment falls before year 1 or after 9999 in UTC
+    (Django REST Framework answers "Datetime value out of range." for it)."""
+    parsed = _parse(value)
+    if parsed is None:
+        return False
+    try:
+        parsed.astimezone(UTC)
+    except OverflowError:
+        return True
+    return False
+
+
+def _parse(value: object) -> datetime | None:
+    """An aware datetime, in its own offset, from an RFC 3339 string, or None."""
     if not isinstance(value, str) or not _RFC3339.match(value):
         return None
     text = value.upper().replace(" ", "T")
@@ -23,7 +48,7 @@ def parse_timestamp(value: object) -> datetime | None:
         fraction = digits.group(0) if digits else ""
         text = f"{whole}.{fraction[:6].ljust(6, '0')}{rest[len(fraction) :]}"
     try:
-        return datetime.fromisoformat(text).astimezone(UTC)
+        return datetime.fromisoformat(text)
     except ValueError:
         return None
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from calbot.contracts.domain.timestamps import parse_timestamp
+from calbot.contracts.domain.timestamps import out_of_range, parse_timestamp
 from calbot.spec.fields import MAX_KEY_LENGTH
 from calbot.spec.meeting_urls import parse_meeting_url
 
@@ -21,6 +21,7 @@ BAD_DATETIME = (
     "Datetime has wrong format. Use one of these formats instead: "
     "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
 )
+OUT_OF_RANGE = "Datetime value out of range."
 BAD_MEETING_URL = (
     "Unsupported meeting URL: expected a Zoom, Google Meet, Microsoft Teams, Webex or GoTo link."
 )
@@ -83,6 +84,13 @@ def schedule_request_errors(body: object) -> ScheduleRequest | Errors:
     return ScheduleRequest(key, dict(config), join_at)
 
 
+def _bad_datetime(value: object) -> str:
+    """DRF's message for a value its DateTimeField refuses."""
+    if value is None:
+        return NOT_NULL
+    return OUT_OF_RANGE if out_of_range(value) else BAD_DATETIME
+
+
 def _bot_config_errors(config: Mapping[str, Any]) -> tuple[Errors, datetime | None]:
     errors: Errors = {}
     for name in ("bot_name", "meeting_url"):
@@ -95,7 +103,7 @@ def _bot_config_errors(config: Mapping[str, Any]) -> tuple[Errors, datetime | No
     if "join_at" in config:
         join_at = parse_timestamp(config["join_at"])
         if join_at is None:
-            errors["join_at"] = [NOT_NULL if config["join_at"] is None else BAD_DATETIME]
+            errors["join_at"] = [_bad_datetime(config["join_at"])]
     if "metadata" in config:
         metadata = config["metadata"]
         if not isinstance(metadata, Mapping):

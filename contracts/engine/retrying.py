@@ -5,12 +5,19 @@ Recall documents 409 (parallel calls on one deduplication key), 502-504 (load sh
 one, with exponential backoff otherwise. calbot's own requests do the same, bounded by a number
 of tries and by `max_wait` seconds of waiting per request, so that a correct server using these
 answers is never judged by them; only an answer that persists past the bound is a finding.
+
+A `Transient` policy says which answers a request retries and how far. The default retries all
+five up to the bound and marks one that persists (`persisted`). For a body calbot knows is
+malformed (`MALFORMED_TRANSIENT`) a 5xx is asked once more: a load shedder's answer clears on
+one retry, a crash answers the same again, and that second answer is returned unmarked, for the
+check to judge as a 5xx.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import httpx
@@ -22,10 +29,46 @@ MAX_TRANSIENT_TRIES = 6
 """Tries in all (the first and five retries) before a transient answer counts as persisting."""
 FIRST_BACKOFF = 0.25
 MAX_BACKOFF = 8.0
-MALFORMED_TRANSIENT: frozenset[int] = frozenset({409})
-"""Retried for a body calbot knows is malformed: a 5xx for it is a failure, not transient."""
 PERSISTED = "calbot.persisted"
 """`httpx.Response.extensions` key of a transient answer returned after the bound: a `Persisted`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Transient:
+    """Which answers one request retries: `retried` up to the bound (a persisting one comes
+    back marked), `rechecked` once only (a repeated one comes back unmarked: the server's
+    answer, not a transient one)."""
+
+    retried: frozenset[int] = TRANSIENT_STATUSES
+    rechecked: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(cls, statuses: Collection[int] | Transient) -> Transient:
+        """A policy from a policy or a plain set of statuses (each retried up to the bound)."""
+        return statuses if isinstance(statuses, Transient) else cls(frozenset(statuses))
+
+    def __contains__(self, status: object) -> bool:
+        return status in self.retried or status in self.rechecked
+
+    def tries(self, status: int, answers: list[int]) -> tuple[int, int]:
+        """For the latest of transient `answers` (`status`): which try of its kind it answered,
+        and how many tries its kind gets (rechecked answers count among themselves)."""
+        if self.marks(status):
+            return len(answers), MAX_TRANSIENT_TRIES
+        return sum(1 for answer in answers if not self.marks(answer)), 2
+
+    def marks(self, status: int) -> bool:
+        """Whether an answer of `status` that persists is marked (a finding of its own rule)."""
+        return status in self.retried
+
+
+TRANSIENT = Transient()
+"""The default: every documented transient answer retried up to the bound."""
+MALFORMED_TRANSIENT = Transient(
+    retried=frozenset({409}), rechecked=TRANSIENT_STATUSES - frozenset({409})
+)
+"""For a body calbot knows is malformed: a 409 is retried as always; a 5xx is asked once more,
+since load shedding may answer any request, and a 5xx that repeats is a failure, not transient."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +78,17 @@ class Persisted:
     status: int
     tries: int
     waited: float
-    why: str  # what ended the retries: the tries ran out, or a Retry-After past the wait bound
+    why: str  # what ended the retries: the tries ran out, or a wait past --max-wait
+    statuses: tuple[int, ...] = ()  # every answer, in order, when they were not all `status`
 
     def describe(self) -> str:
-        return (
-            f"the server answered {self.status} on all {self.tries} tries "
-            f"({self.waited:.1f} s of waiting; {self.why})"
+        answered = (
+            ", ".join(str(status) for status in self.statuses)
+            if len(set(self.statuses)) > 1
+            else str(self.status)
         )
+        tries = "its only try" if self.tries == 1 else f"all {self.tries} tries"
+        return f"the server answered {answered} on {tries} ({self.waited:.1f} s waited; {self.why})"
 
 
 def backoff(retry: int) -> float:
@@ -49,14 +96,28 @@ def backoff(retry: int) -> float:
     return float(min(FIRST_BACKOFF * 2.0 ** (retry - 1), MAX_BACKOFF))
 
 
-def next_wait(response: httpx.Response, retry: int, waited: float, max_wait: float) -> float | str:
-    """The wait before the `retry`-th retry of a transient `response`, or why there is none."""
-    if retry >= MAX_TRANSIENT_TRIES:
-        return f"calbot retries a transient answer at most {MAX_TRANSIENT_TRIES - 1} times"
+def next_wait(
+    response: httpx.Response,
+    tries: int,
+    waited: float,
+    max_wait: float,
+    most: int = MAX_TRANSIENT_TRIES,
+) -> float | str:
+    """The wait before retrying a transient `response`, the answer to try number `tries`
+    (1, 2, ...), after `waited` seconds of waiting; or why calbot retries no more."""
+    if tries >= most:
+        return (
+            f"calbot retries a transient answer at most {most - 1} "
+            f"{'time' if most == 2 else 'times'}"
+        )
     told = parse_retry_after(response.headers.get("retry-after"))
-    wait = backoff(retry) if told is None else told
+    wait = backoff(tries) if told is None else told
     if waited + wait > max_wait:
-        return f"waiting {wait:g} s more would pass the {max_wait:g} s calbot waits for one request"
+        why = "as its Retry-After asks" if told is not None else "of backoff"
+        return (
+            f"waiting {wait:g} s more, {why}, would pass the {max_wait:g} s calbot waits for "
+            "one request (--max-wait)"
+        )
     return wait
 
 
@@ -94,9 +155,11 @@ class Retries:
 __all__ = [
     "MALFORMED_TRANSIENT",
     "MAX_TRANSIENT_TRIES",
+    "TRANSIENT",
     "TRANSIENT_STATUSES",
     "Persisted",
     "Retries",
+    "Transient",
     "backoff",
     "describe_retries",
     "next_wait",

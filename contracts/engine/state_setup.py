@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from calbot.contracts.domain.operations import EVENT
 from calbot.contracts.engine.excerpt import one_line
+from calbot.contracts.engine.retrying import persisted
 from calbot.contracts.engine.target import Target, TargetError
 from calbot.spec.states import STATE_NAME
 
@@ -87,8 +88,11 @@ class ProviderStates:
                 if response.status_code == UNKNOWN_STATE_STATUS
                 else StateSetupFailed
             )
+            mark = persisted(response)
+            said = f" ({mark.describe()})" if mark is not None else ""
             raise failure(
-                f"{where} answered {response.status_code} to {action}: {one_line(response.text)}"
+                f"{where} answered {response.status_code} to {action}{said}: "
+                f"{one_line(response.text)}"
             )
         try:
             return response.json()

@@ -18,7 +18,13 @@ from calbot.contracts.domain.operations import (
 from calbot.contracts.engine.activity import Activity
 from calbot.contracts.engine.curl import curl_command
 from calbot.contracts.engine.pacing import Pacer
-from calbot.contracts.engine.retrying import PERSISTED, Persisted, Retries, next_wait
+from calbot.contracts.engine.retrying import (
+    PERSISTED,
+    Persisted,
+    Retries,
+    Transient,
+    next_wait,
+)
 from calbot.contracts.engine.transport import ASGIApp, SyncASGITransport
 from calbot.contracts.masking import mask
 from calbot.contracts.results import Exchange
@@ -127,15 +133,17 @@ class Target:
         api_key: str | None = _UNSET,
         paced: bool = True,
         retry_throttled: bool = True,
-        transient: Collection[int] = TRANSIENT_STATUSES,
+        transient: Collection[int] | Transient = TRANSIENT_STATUSES,
     ) -> httpx.Response:
         """Send one request, as calbot's client rules demand of a client.
 
         A 429 is waited out (Retry-After) and retried, never returned, unless `retry_throttled`
-        is False. An answer in `transient` (by default the documented 409, 502-504 and 507) is
-        retried after its Retry-After, or with backoff, up to a bound (`retrying`); an answer
-        that persists past it is returned marked (`retrying.persisted`). `api_key` sends another
-        key than the configured one (the second workspace's)."""
+        is False. An answer in `transient` (by default the documented 409, 502-504 and 507; a
+        `retrying.Transient` policy says more) is retried after its Retry-After, or with
+        backoff, up to a bound (`retrying`); an answer that persists past it is returned marked
+        (`retrying.persisted`). Every try goes through the pacer and shows in the activity,
+        waits too. `api_key` sends another key than the configured one (the second
+        workspace's)."""
         all_headers = {**self.config.extra_headers, **(self.auth_headers(api_key) if auth else {})}
         all_headers.update(headers or {})
         kwargs: dict[str, Any] = {"headers": all_headers}
@@ -144,7 +152,9 @@ class Target:
         elif content is not None:
             kwargs["content"] = content
         operation = self.operation_of(method, path)
-        throttled, retried, waited = 0, 0, 0.0
+        policy = Transient.of(transient)
+        throttled, waited = 0, 0.0
+        answers: list[int] = []  # the transient answers so far
         while True:
             moment = self.pacer.before_send(operation) if paced and operation else None
             response = self._send_once(method, path, kwargs)
@@ -160,16 +170,19 @@ class Target:
                 throttled += 1
                 self.wait_out(response)
                 continue
-            if status not in transient:
+            if status not in policy:
                 return response
-            retried += 1
-            wait = next_wait(response, retried, waited, self.config.max_wait)
+            answers.append(status)
+            tries, most = policy.tries(status, answers)
+            wait = next_wait(response, tries, waited, self.config.max_wait, most)
             if isinstance(wait, str):
-                response.extensions[PERSISTED] = Persisted(status, retried, waited, wait)
+                if policy.marks(status):
+                    mark = Persisted(status, len(answers), waited, wait, tuple(answers))
+                    response.extensions[PERSISTED] = mark
                 return response
             self.retries.add(status)
             waited += wait
-            with self.activity.waiting(wait, f"a retry after {status}"):
+            with self.activity.waiting(wait, f"the {status} to clear (retry {tries})"):
                 self.sleep(wait)
 
     def wait_out(self, response: httpx.Response) -> float:

@@ -16,25 +16,31 @@ from calbot.server import App, Hook, ServerConfig, create_app
 from calbot.spec.throttles import RateLimit
 
 from . import answers, workspaces
+from .transient import AdHocPool, BusyKeys, Fresh, LoadShedding, bind_all
 
 
 @dataclass(frozen=True)
 class Variant:
-    """One correct server: its name, the latitude it takes, and how to build it."""
+    """One correct server: its name, the latitude it takes, and how to build it.
+
+    A hook that keeps counters is given as `Fresh(make)`: each server built gets its own, so
+    every run starts from the same state."""
 
     name: str
     latitude: str
     workspace: type[Workspace] | None = None
-    hooks: tuple[Hook, ...] = ()
+    hooks: tuple[Hook | Fresh, ...] = ()
     budget: RateLimit = BUILTIN_BUDGET
 
     def app(self) -> App:
-        config = ServerConfig(rate_limit=self.budget, hooks=self.hooks)
+        hooks = tuple(hook.make() if isinstance(hook, Fresh) else hook for hook in self.hooks)
+        config = ServerConfig(rate_limit=self.budget, hooks=hooks)
         app = create_app(config)
         if self.workspace is not None:
             app.core.world = World(
                 clock=config.clock, new_id=config.new_id, workspace_class=self.workspace
             )
+        bind_all(hooks, app.core)
         return app
 
 
@@ -83,7 +89,7 @@ VARIANTS: tuple[Variant, ...] = (
     Variant(
         "slow-first-schedule",
         "the first schedule of each event is taken in (and counted against the budget) late",
-        hooks=(answers.SlowFirstSchedule(),),
+        hooks=(Fresh(answers.SlowFirstSchedule),),
     ),
     Variant(
         "all-at-once",
@@ -96,6 +102,67 @@ VARIANTS: tuple[Variant, ...] = (
             answers.refuses_unsyncable_events,
         ),
     ),
+    Variant(
+        "ad-hoc-507",
+        "507 (the ad-hoc pool is empty; Retry-After in seconds, as an HTTP-date, or none) 1-3 "
+        "times for a bot joining within 10 minutes before it is admitted, and once for the "
+        "first schedule of one other event in 8",
+        hooks=(Fresh(lambda: AdHocPool(every=8)),),
+    ),
+    Variant(
+        "busy-keys-409",
+        "409 (no Retry-After) for a schedule or unschedule touching a key or event the "
+        "previous write touched, once for one such key or event in 8: a call still in flight",
+        hooks=(Fresh(BusyKeys),),
+    ),
+    Variant(
+        "load-shedding",
+        "502, 503 or 504 for one request in 50 of any kind (Retry-After 0 s, an HTTP-date, or "
+        "none), never twice in a row, in front of the API (not counted against the budget)",
+        hooks=(Fresh(LoadShedding),),
+    ),
+    Variant(
+        "all-transient",
+        "the three transient variants above at once (each a little sparser), with the "
+        "liberties of all-at-once",
+        workspace=workspaces.LenientNullObjects,
+        hooks=(
+            Fresh(lambda: LoadShedding(every=70)),
+            answers.reworded_400s,
+            answers.extra_fields,
+            answers.retry_after_http_date,
+            answers.refuses_unsyncable_events,
+            Fresh(lambda: BusyKeys(every=12)),
+            Fresh(lambda: AdHocPool(every=12)),
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A correct server calbot still fails: a known false alarm, and the fix it waits for."""
+
+    variant: Variant
+    fails: str  # the check it fails
+    waits_for: str
+
+
+PENDING: tuple[Pending, ...] = (
+    Pending(
+        Variant(
+            "busy-keys-409-counted",
+            "busy-keys-409 behind the throttle: every 409 counts against the budget, as Django "
+            "REST Framework counts every request that reaches a view; every key or event that "
+            "meets a write in flight gets one",
+            hooks=(Fresh(lambda: BusyKeys(every=1, first=1, counted=True)),),
+        ),
+        fails="rate_limit::at-the-budget",
+        waits_for="the rate-limit burst to count the requests it sent (tries), not its calls: "
+        "a 409 calbot retried inside the burst was counted by the server, so the 429 comes "
+        "one call early",
+    ),
 )
 
 VARIANTS_BY_NAME = {variant.name: variant for variant in VARIANTS}
+PENDING_BY_NAME = {pending.variant.name: pending for pending in PENDING}

@@ -216,6 +216,17 @@ def test_more_than_five_requests_a_second_after_a_5xx_is_a_tight_loop() -> None:
     assert "6 requests within 1 s after the 503 of #1 (limit 5)" in check.findings[0].message
 
 
+def test_a_tight_loop_after_a_409_is_one_too() -> None:
+    """Recall: a 409 on parallel calls is retried with exponential backoff."""
+    ledger = Ledger()
+    for n in range(7):
+        ledger.add(n * 0.1, 409)
+    ledger.add(0.8)
+    check = ledger.checks()["client.no-tight-loop"]
+    assert check.status is Status.FAILED
+    assert "after the 409 of #1" in check.findings[0].message
+
+
 def test_the_threshold_is_configurable() -> None:
     ledger = Ledger()
     ledger.add(0, 429, retry_after="0")

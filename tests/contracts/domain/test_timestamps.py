@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from calbot.contracts.domain.timestamps import format_timestamp, parse_timestamp
+from calbot.contracts.domain.timestamps import format_timestamp, out_of_range, parse_timestamp
 
 NOON = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -79,3 +79,18 @@ def test_format_is_utc_with_z_and_microseconds_only_when_present(
 def test_format_and_parse_round_trip() -> None:
     for moment in (NOON, NOON.replace(microsecond=1), datetime(1999, 1, 1, tzinfo=UTC)):
         assert parse_timestamp(format_timestamp(moment)) == moment
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:30:00-01:00"])
+def test_a_moment_utc_cannot_hold_is_none_and_out_of_range(text: str) -> None:
+    """Python raises OverflowError converting it to UTC; Django REST Framework answers 400
+    "Datetime value out of range.", never a 500."""
+    assert parse_timestamp(text) is None
+    assert out_of_range(text)
+
+
+def test_the_edges_utc_can_hold_parse_and_are_in_range() -> None:
+    for text in ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00-01:00", "9999-12-31T23:59:59Z"):
+        assert parse_timestamp(text) is not None
+        assert not out_of_range(text)
+    assert not out_of_range("tomorrow") and not out_of_range(None)

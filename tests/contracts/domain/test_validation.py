@@ -14,6 +14,7 @@ from calbot.contracts.domain.validation import (
     NOT_A_STRING,
     NOT_BLANK,
     NOT_NULL,
+    OUT_OF_RANGE,
     REQUIRED,
     TOO_LONG,
     EventParams,
@@ -110,6 +111,8 @@ def test_a_bot_config_that_is_not_an_object(config: object, message: list[str]) 
         ({"join_at": "2030-01-01T10:00:00"}, {"join_at": [BAD_DATETIME]}),
         ({"join_at": None}, {"join_at": [NOT_NULL]}),
         ({"join_at": 1_900_000_000}, {"join_at": [BAD_DATETIME]}),
+        ({"join_at": "0001-01-01T00:00:00+01:00"}, {"join_at": [OUT_OF_RANGE]}),
+        ({"join_at": "9999-12-31T23:30:00-01:00"}, {"join_at": [OUT_OF_RANGE]}),
         ({"metadata": None}, {"metadata": [NOT_NULL]}),
         ({"metadata": []}, {"metadata": ['Expected a dictionary of items but got type "list".']}),
         (
