@@ -110,6 +110,7 @@ def run_variant(name: str, seed: int, examples: int) -> Outcome:
         rate_limit=variant.budget,
         seed=seed,
         max_examples=examples,
+        **variant.run_options,
     )
     started = time.perf_counter()
     result = run_conformance(options)

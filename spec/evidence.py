@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from calbot.spec.loader import load_spec
@@ -61,6 +61,43 @@ def documented_violations(body: object) -> list[str]:
     as_sent = _violations(body, schema, "body", drf=False)
     as_drf = _violations(body, schema, "body", drf=True)
     return as_drf if as_sent and as_drf else []
+
+
+def drf_refusals(body: object) -> list[str]:
+    """What in a body the fragment allows a Django REST Framework server refuses anyway.
+
+    DRF's DateTimeField turns an aware date-time into UTC and refuses one UTC cannot hold
+    ("Datetime value out of range.", e.g. 0001-01-01T00:00:00+01:00): a correct server may
+    refuse such a body, so it is no finding against it. Only fields the fragment types as
+    date-times are read so."""
+    found: list[str] = []
+    _out_of_range(body, request_schema(), "body", found)
+    return found
+
+
+def _out_of_range(value: object, schema: Mapping[str, Any], where: str, found: list[str]) -> None:
+    schema = _resolve(schema)
+    if isinstance(value, Mapping):
+        properties = schema.get("properties") or {}
+        for name, item in value.items():
+            if isinstance(properties.get(name), Mapping):
+                _out_of_range(item, properties[name], f"{where}.{name}", found)
+    elif isinstance(value, str) and schema.get("format") == "date-time" and _beyond_utc(value):
+        found.append(f"{where}: a date-time UTC cannot hold")
+
+
+def _beyond_utc(text: str) -> bool:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return False
+    if moment.tzinfo is None:
+        return False
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        return True
+    return False
 
 
 def _types(schema: Mapping[str, Any]) -> set[str]:

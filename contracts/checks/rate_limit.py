@@ -62,10 +62,12 @@ class Burst:
     budget: RateLimit
     clean: bool
     expected_at: int
-    sent: int
+    sent: int  # calls
     elapsed: float
     lanes: list[Lane] = field(default_factory=list)
-    first_429_at: int | None = None
+    first_429_at: int | None = None  # the call answered the first 429
+    tries: int = 0  # requests sent: the calls and calbot's retries of transient answers
+    first_429_try: int | None = None  # the request (counting retries) answered the first 429
     throttled: httpx.Response | None = None
     throttled_lane: Lane | None = None
     probe: httpx.Response | None = None
@@ -89,7 +91,15 @@ class Burst:
 
     @property
     def early(self) -> bool:
-        return self.first_429_at is not None and self.first_429_at < self.expected_at
+        """The first 429 came before the budget was spent, counting every request sent: a
+        server may count calbot's retries of its transient answers too (DRF counts every
+        request that reaches a view), so only more requests than that is early."""
+        return self.first_429_try is not None and self.first_429_try < self.expected_at
+
+    @property
+    def retried(self) -> int:
+        """Retries of transient answers up to the first 429 (or the end of the burst)."""
+        return (self.first_429_try or self.tries) - (self.first_429_at or self.sent)
 
     @property
     def outpaced(self) -> bool:
@@ -98,7 +108,7 @@ class Burst:
         The burst's requests are spread evenly over `elapsed` for this estimate: a server
         slower than the budget's rate never has to answer 429, and is not failed for it.
         """
-        in_one_window = self.sent * min(1.0, self.budget.period / max(self.elapsed, 1e-9))
+        in_one_window = self.tries * min(1.0, self.budget.period / max(self.elapsed, 1e-9))
         return in_one_window > self.expected_at - 1
 
     @property
@@ -176,15 +186,17 @@ def _send_burst(ctx: Context, burst: Burst, first: int) -> Burst:
     ctx.target.pacer.forget(("POST", EVENT_BOT))
     started = time.monotonic()
     lanes = burst.lanes
+    before = len(ctx.target.transcript)  # every request sent, retries of transient answers too
     for count in range(1, 2 * burst.budget.limit + 11):
         index = first + count - 1
         lane = lanes[(index - 1) % len(lanes)]
         name = f"calbot burst {index}"
         body = {"deduplication_key": lane.key, "bot_config": {"bot_name": name}}
         response = ctx.schedule(lane.event_id, body, paced=False, retry_throttled=False)
-        burst.sent = count
+        burst.sent, burst.tries = count, len(ctx.target.transcript) - before
         if response.status_code == 429:
             burst.first_429_at, burst.throttled, burst.throttled_lane = count, response, lane
+            burst.first_429_try = burst.tries
             break
         if response.status_code == 200:
             lane.last_admitted = name
@@ -197,7 +209,7 @@ def _send_burst(ctx: Context, burst: Burst, first: int) -> Burst:
 def _again(ctx: Context, early: Burst) -> Burst:
     """An early 429 comes from a window calbot did not start: wait for a clean one (within
     --max-wait) and burst once more, to judge that burst alone."""
-    admitted = (early.first_429_at or 1) - 1
+    admitted = (early.first_429_try or 1) - 1
     clean_in = early.budget.period * SAFETY + SLACK_SECONDS
     max_wait = ctx.target.config.max_wait
     seen = (
@@ -310,21 +322,25 @@ def at_the_budget(ctx: Context) -> None:
     """The first 429 comes after the budget is spent: not before, and not far after."""
     burst = _burst(ctx)
     throttled = _needs_429(burst)
-    assert burst.first_429_at is not None
+    assert burst.first_429_at is not None and burst.first_429_try is not None
     admitted = burst.first_429_at - 1
     if burst.story:
         ctx.note(burst.story)
-    if burst.first_429_at < burst.expected_at:
+    if burst.early:
         if not burst.clean:
             raise Skip(
                 burst.unclean
                 or "could not start from an empty window within --max-wait, so an early 429 "
                 "may be calbot's own earlier requests"
             )
+        retries = (
+            f" ({burst.retried} of them retries of transient answers)" if burst.retried else ""
+        )
         ctx.fail(
-            f"throttled after only {admitted} requests; the budget is {burst.budget}",
+            f"throttled after only {burst.first_429_try - 1} requests{retries}; the budget is "
+            f"{burst.budget}",
             expected=f"{burst.expected_at - 1} requests admitted before the first 429",
-            actual=f"{admitted} admitted",
+            actual=f"{burst.first_429_try - 1} requests sent, {admitted} of them calls admitted",
             response=throttled,
             signature="throttled early",
         )

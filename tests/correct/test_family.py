@@ -19,7 +19,7 @@ from .family import PENDING, VARIANTS, Pending, Variant
 
 SEEDS = (20261125, 7, 314159)
 FAST_EXAMPLES = 10
-REFERENCE_SKIPS = {"errors::credentials-401"}  # no API key given: as for the reference server
+REFERENCE_SKIPS: set[str] = set()  # two workspaces' keys: every check runs
 
 
 def run_against(variant: Variant, seed: int, max_examples: int = 25) -> RunResult:
@@ -29,6 +29,7 @@ def run_against(variant: Variant, seed: int, max_examples: int = 25) -> RunResul
         rate_limit=variant.budget,
         seed=seed,
         max_examples=max_examples,
+        **variant.run_options,
     )
     return run_conformance(options)
 

@@ -8,7 +8,7 @@ import pytest
 
 from calbot.contracts.checks.schema import INVALID_BODIES
 from calbot.spec import load_spec
-from calbot.spec.evidence import EXTENSION, documented_violations, request_schema
+from calbot.spec.evidence import EXTENSION, documented_violations, drf_refusals, request_schema
 
 K = "calbot-k"
 
@@ -98,3 +98,19 @@ def test_calbots_meeting_url_format_is_marked_own() -> None:
     config = load_spec()["components"]["schemas"]["BotConfig"]
     assert request["required"] == ["deduplication_key", "bot_config"]
     assert config["properties"]["meeting_url"][EXTENSION]["own"] == ["format"]
+
+
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [
+        ({"bot_config": {"join_at": "0001-01-01T00:00:00+01:00"}}, ["body.bot_config.join_at"]),
+        ({"bot_config": {"join_at": "9999-12-31T23:59:59-01:00"}}, ["body.bot_config.join_at"]),
+        ({"bot_config": {"join_at": "0001-01-01T00:00:00Z"}}, []),
+        ({"bot_config": {"join_at": "2030-01-01T10:00:00+01:00"}}, []),
+        ({"deduplication_key": "0001-01-01T00:00:00+01:00"}, []),  # a CharField: any text
+        ({"bot_config": {"join_at": "not a date"}}, []),
+    ],
+)
+def test_drf_refuses_date_times_utc_cannot_hold(body: object, found: list[str]) -> None:
+    """DRF's DateTimeField converts to UTC: 'Datetime value out of range.' for these."""
+    assert [item.partition(":")[0] for item in drf_refusals(body)] == found
