@@ -108,7 +108,8 @@ class Burst:
         The burst's requests are spread evenly over `elapsed` for this estimate: a server
         slower than the budget's rate never has to answer 429, and is not failed for it.
         """
-        in_one_window = self.tries * min(1.0, self.budget.period / max(self.elapsed, 1e-9))
+        requests = max(self.tries, self.sent)
+        in_one_window = requests * min(1.0, self.budget.period / max(self.elapsed, 1e-9))
         return in_one_window > self.expected_at - 1
 
     @property
