@@ -96,7 +96,7 @@ def test_quiet_with_a_report_dir_says_one_line_and_writes_the_upstreams_reports(
         out, err = process.communicate(timeout=20)
     assert process.returncode == 0, err
     assert health.status_code == 200 and health.json()["status"] == "ok"
-    assert out.splitlines()[1:] == ["calbot proxy stopped after 1 requests"]
+    assert out.splitlines() == ["calbot proxy stopped after 1 requests"]  # after the ready line
     result = json.loads((tmp_path / "up" / "calbot-result.json").read_text())
     assert result["verdict"] == "conformant"
     written = [path.read_text() for path in (tmp_path / "up").iterdir()]
