@@ -145,11 +145,11 @@ def traffic_result(
     details: Mapping[str, Any] | None = None,
 ) -> RunResult:
     """The upstream's passive verdict on a ledger, as a RunResult of kind "server"."""
-    answers = [r for r in records if r.operation and r.answered_by != PROXY]
+    upstream_answers = [r for r in records if r.operation and r.answered_by != PROXY]
     shown: dict[str, Any] = {
         "mode": "passive (recorded traffic)",
         "requests": len(records),
-        "answers judged": len(answers),
+        "answers judged": len(upstream_answers),
         "answered by the proxy": sum(1 for r in records if r.answered_by == PROXY),
     }
     return ledger_run(
