@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from calbot.contracts.clients.ledger.record import Json
 from calbot.contracts.domain.validation import schedule_request_errors
 from calbot.contracts.masking import Masker, masker
 from calbot.spec.fields import MAX_KEY_LENGTH
@@ -18,8 +19,6 @@ MAX_DEPTH = 8
 MAX_PATH = 300
 MAX_CONFIG_PATHS = 200
 CONFIG_PATH_DEPTH = 4
-
-Json = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
