@@ -36,13 +36,21 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "calbot.contracts.masking",
         "calbot.serving",
     ),
-    # the passive verdict: pure functions over ledger records (the curl builder reused)
+    # the passive verdict: pure functions over ledger records, read through the one ledger view
+    # (the curl builder reused)
     "calbot.contracts.traffic": (
         "calbot.spec",
         "calbot.contracts.domain",
         "calbot.contracts.clients.ledger",
+        "calbot.contracts.clients.view",
         "calbot.contracts.engine.curl",
         *RESULT_MODEL,
+    ),
+    # the ledger format: what the server and the proxy may import of the client verification
+    "calbot.contracts.clients.ledger": (
+        "calbot.spec",
+        "calbot.contracts.domain",
+        "calbot.contracts.masking",
     ),
     # what serve and proxy listen through: below both, it knows neither
     "calbot.serving": ("calbot.contracts.masking",),

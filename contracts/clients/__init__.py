@@ -1,1 +1,3 @@
-"""Client verification: the request ledger's format and the client rules applied to it."""
+"""Client verification: the request ledger (`ledger/`: its format, files, writer and the one
+record builder), the one view of a ledger its judges read (`view`), and the client rules
+(`retries`, `schedules`) with their options and verdict (`options`, `verify`)."""

@@ -3,7 +3,8 @@
 `Traffic(records)` keeps the answers the upstream gave to the four operations (never the
 proxy's own: an injected fault, or a 502/504 for an upstream that gave no answer), what those
 answers reveal (each event's end time, the URLs each bot was scheduled with), and builds
-findings that name the request and carry a curl to repeat it (the key masked).
+findings that name the request (as every ledger finding does: `LedgerView`) and carry a curl
+to repeat it (the key masked).
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from calbot.contracts.clients.ledger import LedgerRecord
+from calbot.contracts.clients.view import LedgerView
 from calbot.contracts.domain.timestamps import parse_timestamp
 from calbot.contracts.engine.curl import curl_command
 from calbot.contracts.results import Exchange, Finding
-from calbot.contracts.rules import source_of
 
 PROXY = "proxy"
 MAX_SHOWN = 2000
@@ -30,10 +31,11 @@ class Traffic:
     """The ledger's upstream answers, in order, with the facts the checks share."""
 
     def __init__(self, records: Sequence[LedgerRecord], *, upstream: str = "") -> None:
-        self.all = list(records)
+        self.view = LedgerView(records)
+        self.all = self.view.all
+        self.origin = self.view.origin
         self.upstream = upstream.rstrip("/")
-        self.answers = [r for r in records if r.operation and r.answered_by != PROXY]
-        self.origin = records[0].time if records else datetime.now(UTC)
+        self.answers = [r for r in self.view.requests if r.answered_by != PROXY]
         self.ended_at: dict[str, datetime] = {}
         self.deleted: set[str] = set()
         self.bot_urls: dict[str, set[str]] = defaultdict(set)
@@ -72,19 +74,16 @@ class Traffic:
         signature: str,
     ) -> Finding:
         """A finding about one recorded answer: it names the request and carries a curl."""
-        seconds = (record.time - self.origin).total_seconds()
-        head = f"#{record.seq} +{seconds:.3f}s {record.method} {record.path} → {record.status}"
         shown = actual if isinstance(actual, str) else _json(actual)
-        return Finding(
-            rule=rule,
-            message=f"{head}: {what}",
+        return self.view.finding(
+            rule,
+            record,
+            what,
             expected=expected,
             actual=shown[:MAX_SHOWN],
-            operation=record.operation,
-            curl=self.curl(record),
-            exchanges=[self.exchange(record)],
             signature=signature,
-            source=source_of(rule),
+            exchanges=[self.exchange(record)],
+            curl=self.curl(record),
         )
 
     def url(self, record: LedgerRecord) -> str:

@@ -11,19 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from calbot.contracts.clients.ledger import LedgerRecord
-from calbot.contracts.results import (
-    CheckResult,
-    Finding,
-    RunResult,
-    Status,
-    group_findings,
-    level_status,
-    new_run,
-)
+from calbot.contracts.clients.view import judged, ledger_run
+from calbot.contracts.results import CheckResult, Finding, RunResult, Status, group_findings
 from calbot.contracts.rules import RULES_BY_ID
 from calbot.contracts.traffic import answers, behaviour, refusals, shapes
 from calbot.contracts.traffic.traffic import PROXY, Traffic
@@ -122,22 +114,19 @@ def check_traffic(records: Sequence[LedgerRecord], *, upstream: str = "") -> lis
     traffic = Traffic(records, upstream=upstream)
     results = []
     for spec in CHECKS:
-        rule = RULES_BY_ID[spec.rule]
-        result = CheckResult(
-            spec.contract,
-            spec.name,
-            rule.id,
-            rule.level,
-            Status.PASSED,
-            rule.text,
-            started_at=traffic.origin,
-        )
         findings = spec.run(traffic)
-        if findings is None:
-            result.status, result.reason = Status.SKIPPED, f"not exercised: {spec.needs}"
-        elif findings:
-            result.status, result.findings = level_status(rule.level), group_findings(findings)
-        results.append(result)
+        grouped = None if findings is None else group_findings(findings)
+        rule = RULES_BY_ID[spec.rule]
+        results.append(
+            judged(
+                spec.contract,
+                spec.name,
+                rule,
+                grouped,
+                needs=spec.needs,
+                started_at=traffic.origin,
+            )
+        )
     if not traffic.answers and traffic.all:
         results[-1].status = Status.ERROR
         results[-1].reason = (
@@ -156,22 +145,18 @@ def traffic_result(
     details: Mapping[str, Any] | None = None,
 ) -> RunResult:
     """The upstream's passive verdict on a ledger, as a RunResult of kind "server"."""
-    checks = check_traffic(records, upstream=upstream)
-    started = records[0].time if records else datetime.now(UTC)
-    duration = (records[-1].time - started).total_seconds() if records else 0.0
-    judged = [r for r in records if r.operation and r.answered_by != PROXY]
+    upstream_answers = [r for r in records if r.operation and r.answered_by != PROXY]
     shown: dict[str, Any] = {
         "mode": "passive (recorded traffic)",
         "requests": len(records),
-        "answers judged": len(judged),
+        "answers judged": len(upstream_answers),
         "answered by the proxy": sum(1 for r in records if r.answered_by == PROXY),
     }
-    return new_run(
-        target,
-        started,
-        duration=max(0.0, duration),
+    return ledger_run(
+        records,
+        check_traffic(records, upstream=upstream),
         kind="server",
-        options={**shown, **(details or {})},
-        checks=checks,
+        target=target,
         strict=strict,
+        options={**shown, **(details or {})},
     )

@@ -44,12 +44,8 @@ import httpx
 import pytest
 
 from calbot.contracts.clients.ledger import LedgerRecord, answer_message
-from calbot.contracts.clients.verify import (
-    DEFAULT_TIGHT_LOOP,
-    ClientRuleOptions,
-    client_result,
-    describe_violations,
-)
+from calbot.contracts.clients.options import DEFAULT_TIGHT_LOOP, ClientRuleOptions
+from calbot.contracts.clients.verify import client_result
 from calbot.contracts.domain.timestamps import format_timestamp, parse_timestamp
 from calbot.contracts.engine.transport import SyncASGITransport
 from calbot.contracts.results import CheckResult, Finding, RunResult, Status
@@ -57,9 +53,10 @@ from calbot.contracts.rules import CLIENT_RULES_BY_ID
 from calbot.exceptions import ClientRuleViolation, ClientRuleWarning
 from calbot.server import App, Request, ServerConfig, create_app, running
 from calbot.server.faults import Fault, Faults, parse_fault, scenario
-from calbot.server.recorder import Ledger
+from calbot.server.recorder import LedgerRecorder
 from calbot.spec.states import DEFAULT_MEETING_URL, STATE_NAME, STATES_PATH
 from calbot.spec.throttles import RateLimit, parse_rate_limit
+from calbot.violations import describe_violations
 
 DEFAULT_API_KEY = "calbot-test-key"
 IN_PROCESS_URL = "http://calbot.test"
@@ -136,7 +133,7 @@ class ClientServer:
         self.api_key = self.options.api_key
         self.clock = ServerClock()
         keys = (self.api_key,) if self.api_key else ()
-        self._ledger = Ledger(self.options.record, clock=self.clock, api_keys=keys)
+        self._ledger = LedgerRecorder(self.options.record, clock=self.clock, api_keys=keys)
         self._faults = Faults(fault for spec in self.options.faults for fault in parse_fault(spec))
         config = ServerConfig(
             api_keys=keys,

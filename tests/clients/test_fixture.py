@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from calbot.client_fixture import (
@@ -232,3 +233,16 @@ def test_through_pytest_with_the_plugin(tmp_path: Path) -> None:
     assert "ERROR at teardown of test_strict" in done.stdout
     assert "✗ client.retry-after (MUST)" in done.stdout
     assert "! client.dedup-stable-key (SHOULD, a warning)" in done.stdout
+
+
+def test_the_fixture_server_records_over_real_http(tmp_path: Path) -> None:
+    from calbot.client_fixture import ClientServerOptions
+    from calbot.contracts.clients.ledger import read_ledger
+
+    server = ClientServer(ClientServerOptions(record=tmp_path / "l.jsonl"))
+    try:
+        with httpx.Client(base_url=server.url, headers=server.headers) as http:
+            assert http.get("/_calbot/health").status_code == 200
+        assert read_ledger(tmp_path / "l.jsonl") == server.ledger
+    finally:
+        server.close()

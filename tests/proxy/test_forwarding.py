@@ -18,7 +18,7 @@ import uvicorn
 from calbot.contracts.clients.verify import client_result
 from calbot.contracts.results import Status
 from calbot.contracts.traffic.verdict import traffic_result
-from calbot.proxy import ProxyConfig, ProxyLedger, UpstreamError, create_proxy, running_proxy
+from calbot.proxy import ProxyConfig, ProxyRecorder, UpstreamError, create_proxy, running_proxy
 from calbot.server.faults import Faults
 from calbot.serving import ReadyServer, bind, in_thread
 
@@ -58,7 +58,7 @@ class Echo:
 
 
 def through(app: Any, request: httpx.Request, **options: Any) -> tuple[httpx.Response, Any]:
-    ledger = ProxyLedger()
+    ledger = ProxyRecorder()
     proxy = create_proxy(
         ProxyConfig(
             "http://upstream.test/prefix/",
@@ -150,7 +150,7 @@ def test_faults_answer_before_forwarding_and_can_be_added_at_run_time() -> None:
     echo = Echo()
     faults = Faults()
     path = "/api/v2/calendar-events/0b8c7f5e-1111-4a2b-9c3d-1234567890ab/"
-    ledger = ProxyLedger()
+    ledger = ProxyRecorder()
     transport = httpx.ASGITransport(app=echo)
     proxy = create_proxy(
         ProxyConfig("http://up.test", faults=faults, ledger=ledger, transport=transport)
@@ -195,7 +195,7 @@ def closed_port() -> Iterator[int]:
 def test_an_unreachable_upstream_is_a_502_recorded_as_the_upstreams_failure(
     closed_port: int, caplog: pytest.LogCaptureFixture
 ) -> None:
-    ledger = ProxyLedger()
+    ledger = ProxyRecorder()
     proxy = create_proxy(ProxyConfig(f"http://127.0.0.1:{closed_port}", ledger=ledger))
     path = "/api/v2/calendar-events/0b8c7f5e-1111-4a2b-9c3d-1234567890ab/"
     with running_proxy(proxy) as url:
@@ -221,7 +221,7 @@ def test_an_unreachable_upstream_is_a_502_recorded_as_the_upstreams_failure(
 def test_a_silent_upstream_is_a_504_after_the_timeout() -> None:
     with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never answers
         port = silent.getsockname()[1]
-        ledger = ProxyLedger()
+        ledger = ProxyRecorder()
         proxy = create_proxy(ProxyConfig(f"http://127.0.0.1:{port}", timeout=0.3, ledger=ledger))
         with running_proxy(proxy) as url:
             response = httpx.get(url + "/api/v1/bot/x/", timeout=5)

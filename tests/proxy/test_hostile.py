@@ -32,7 +32,7 @@ import pytest
 from calbot.contracts.clients.ledger import LedgerRecord, read_ledger
 from calbot.contracts.masking import MASK, MIN_SECRET
 from calbot.contracts.traffic.verdict import traffic_result
-from calbot.proxy import ProxyConfig, ProxyLedger, create_proxy, running_proxy
+from calbot.proxy import ProxyConfig, ProxyRecorder, create_proxy, running_proxy
 from calbot.proxy.credentials import CAPACITY, Credentials
 from calbot.server import ServerConfig, running
 from calbot.server.faults import Faults
@@ -65,7 +65,7 @@ Answer = tuple[int | None, dict[str, Any] | None, bool, float]
 @dataclass
 class Proxied:
     url: str
-    ledger: ProxyLedger
+    ledger: ProxyRecorder
     faults: Faults
 
     @property
@@ -97,7 +97,7 @@ def reference(**settings: Any) -> Iterator[str]:
 def proxying(
     upstream: str, *, limits: Limits = LIMITS, timeout: float = 2.0, **options: Any
 ) -> Iterator[Proxied]:
-    ledger, faults = ProxyLedger(), Faults()
+    ledger, faults = ProxyRecorder(), Faults()
     config = ProxyConfig(
         upstream, timeout=timeout, faults=faults, ledger=ledger, limits=limits, **options
     )

@@ -19,7 +19,7 @@ import httpx
 
 from calbot.contracts.clients.ledger import LedgerRecord
 from calbot.contracts.domain.model import World
-from calbot.proxy import ProxyConfig, ProxyLedger, create_proxy
+from calbot.proxy import ProxyConfig, ProxyRecorder, create_proxy
 from calbot.server import App, ServerConfig, create_app
 from calbot.server.faults import Fault, Faults
 from calbot.spec.states import STATES_PATH
@@ -67,7 +67,7 @@ def upstream(mutant: Any = None, *, keys: tuple[str, ...] = (KEY,)) -> App:
 
 def session(app: App, drive: Drive, *, faults: Faults | None = None) -> list[LedgerRecord]:
     """Run `drive` through a proxy in front of `app`; the proxy's ledger records."""
-    ledger = ProxyLedger()
+    ledger = ProxyRecorder()
     config = ProxyConfig(
         "http://upstream.test",
         faults=faults,

@@ -25,7 +25,7 @@ from calbot.contracts.masking import MASK
 from calbot.server import App, ServerConfig, create_app, running
 from calbot.server.config import Limits
 from calbot.server.faults import Faults, parse_fault
-from calbot.server.recorder import Ledger
+from calbot.server.recorder import LedgerRecorder
 from calbot.spec.throttles import RateLimit
 
 K1, K2 = "Key-One-secret", "Key-Two-secret"
@@ -52,7 +52,7 @@ SCHEDULE = {"deduplication_key": "k", "bot_config": {}}
 class Server:
     url: str
     app: App
-    ledger: Ledger
+    ledger: LedgerRecorder
     faults: Faults
 
     @property
@@ -78,7 +78,7 @@ def serving(
     refusal_log_level: str = "info",
     **settings: Any,
 ) -> Iterator[Server]:
-    ledger = Ledger(api_keys=keys)
+    ledger = LedgerRecorder(api_keys=keys)
     injected = Faults(fault for spec in faults for fault in parse_fault(spec))
     config = ServerConfig(
         api_keys=keys,
@@ -316,7 +316,7 @@ def test_a_stop_answers_an_unfinished_upload_503_and_ledgers_it(
 
 
 def test_a_stopping_app_refuses_new_work_with_503_through_the_core() -> None:
-    ledger = Ledger()
+    ledger = LedgerRecorder()
     app = create_app(ServerConfig(hooks=(ledger,)))
 
     async def go() -> httpx.Response:

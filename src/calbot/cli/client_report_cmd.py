@@ -58,7 +58,8 @@ def client_report(  # noqa: PLR0917 - click passes options positionally
     Exit 0 when no MUST rule was broken (warnings allowed unless --strict), 1 when one was,
     2 when the ledger cannot be read or holds no API request at all.
     """
-    from calbot.contracts.clients.verify import ClientRuleOptions, client_result
+    from calbot.contracts.clients.options import ClientRuleOptions
+    from calbot.contracts.clients.verify import client_result
     from calbot.spec.throttles import RateLimitSyntaxError, parse_rate_limit
 
     try:
@@ -80,7 +81,7 @@ def client_report(  # noqa: PLR0917 - click passes options positionally
 
 
 def _summary(result: RunResult, quiet: bool) -> None:
-    from calbot.contracts.clients.verify import describe_violations
+    from calbot.violations import describe_violations
 
     click.echo(verdict_line(result, f"{result.options.get('requests', 0)} requests"))
     if quiet:

@@ -22,7 +22,7 @@ from calbot.cli.reporting import (
 )
 
 if TYPE_CHECKING:
-    from calbot.proxy import ProxyLedger
+    from calbot.proxy import ProxyRecorder
 
 DEFAULT_TIMEOUT = 30.0  # calbot.proxy.config's; not imported, so `--help` stays fast
 
@@ -157,11 +157,11 @@ def proxy(
     sys.exit(0)
 
 
-def _ledger(path: Path, *, announce: bool) -> ProxyLedger:
-    from calbot.proxy import ProxyLedger
+def _ledger(path: Path, *, announce: bool) -> ProxyRecorder:
+    from calbot.proxy import ProxyRecorder
 
     try:
-        ledger = ProxyLedger(path, keep=False)
+        ledger = ProxyRecorder(path, keep=False)
     except OSError as exc:
         fail(f"--record: cannot write {path}: {exc.strerror or exc}")
     if announce:
@@ -182,8 +182,9 @@ def _verdicts(  # noqa: PLR0917
     the upstream's reports when a report folder was given."""
     from calbot.cli.proxy_report_cmd import summary
     from calbot.contracts.clients.ledger import read_ledger
-    from calbot.contracts.clients.verify import client_result, describe_violations
+    from calbot.contracts.clients.verify import client_result
     from calbot.contracts.traffic.verdict import traffic_result
+    from calbot.violations import describe_violations
 
     records = read_ledger(path)
     click.echo(f"calbot proxy stopped after {len(records)} requests")

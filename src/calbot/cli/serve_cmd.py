@@ -30,7 +30,7 @@ from calbot.spec.throttles import RateLimit, RateLimitSyntaxError, parse_rate_li
 
 if TYPE_CHECKING:
     from calbot.server import Hook
-    from calbot.server.recorder import Ledger
+    from calbot.server.recorder import LedgerRecorder
 
 __all__ = [
     "DEFAULT_IDLE_TIMEOUT",
@@ -182,12 +182,12 @@ def serve(
     sys.exit(EXIT_OK)
 
 
-def _ledger(path: Path, api_keys: tuple[str, ...]) -> Ledger:
+def _ledger(path: Path, api_keys: tuple[str, ...]) -> LedgerRecorder:
     """The recording hook, writing to `path` (exit 2 when it cannot be written)."""
-    from calbot.server.recorder import Ledger
+    from calbot.server.recorder import LedgerRecorder
 
     try:
-        ledger = Ledger(path, api_keys=api_keys, keep=False)
+        ledger = LedgerRecorder(path, api_keys=api_keys, keep=False)
     except OSError as exc:
         fail(f"--record: cannot write {path}: {exc.strerror or exc}")
     click.echo(f"recording the request ledger to {path}", err=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any
 
+from calbot.contracts.clients.ledger.builder import BODY_TOO_LARGE
 from calbot.proxy.deadline import Deadline, Phase
 from calbot.proxy.recording import MAX_REQUEST_BODY
 
@@ -100,5 +101,5 @@ class RequestBody:
     def note(self) -> str:
         """Why `kept` is None."""
         if not self.tee.complete:
-            return "Request body too large."
+            return BODY_TOO_LARGE
         return "Request body not received whole."

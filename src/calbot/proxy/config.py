@@ -10,7 +10,7 @@ import httpx
 from calbot.serving.limits import Limits
 
 if TYPE_CHECKING:
-    from calbot.proxy.recording import ProxyLedger
+    from calbot.proxy.recording import ProxyRecorder
     from calbot.server.faults import Faults
 
 DEFAULT_TIMEOUT = 30.0
@@ -56,7 +56,7 @@ class ProxyConfig:
     upstream: str
     timeout: float = DEFAULT_TIMEOUT
     faults: Faults | None = None
-    ledger: ProxyLedger | None = None
+    ledger: ProxyRecorder | None = None
     transport: httpx.AsyncBaseTransport | None = None
     max_connections: int = 200
     limits: Limits = field(default_factory=Limits)

@@ -13,10 +13,12 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+from calbot.contracts.clients.ledger.record import UNKNOWN_WORKSPACE
 from calbot.contracts.masking import Masker, Seen, credential
 
 CAPACITY = 256
-NO_KEY = "none"
+NO_KEY = UNKNOWN_WORKSPACE
+"""The label of a request without a key (the ledger format's one label for it)."""
 
 
 class Credentials:
@@ -33,7 +35,7 @@ class Credentials:
         self._masker: Masker | None = Masker()
 
     def label(self, authorization: str | None) -> str:
-        """The label of the key in an Authorization value (`none` without one)."""
+        """The label of the key in an Authorization value (`unknown` without one)."""
         key = credential(authorization)
         if not key:
             return NO_KEY

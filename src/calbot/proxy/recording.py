@@ -1,10 +1,12 @@
-"""The proxy's ledger: each exchange as a `LedgerRecord`, in memory and as flushed JSON lines.
+"""`ProxyRecorder`: the proxy's ledger, each exchange a `LedgerRecord`, in memory and as flushed
+JSON lines.
 
 The same format as `calbot serve --record` (so `calbot client-report` reads it unchanged),
-plus what the upstream's passive verdict needs: who answered, the answer's JSON body (masked)
-and how long the upstream took. The API key is never written: a workspace is a label (`key1`,
-`key2`, ... in the order the proxy first sees each key; `none` without one), and every key the
-proxy remembers is masked out of paths, bodies and messages (`credentials.Credentials`).
+from the same record builder (`calbot.contracts.clients.ledger.builder`), plus what the
+upstream's passive verdict needs: who answered, the answer's JSON body (masked) and how long
+the upstream took. The API key is never written: a workspace is a label (`key1`, `key2`, ... in
+the order the proxy first sees each key; `unknown` without one), and every key the proxy
+remembers is masked out of paths, bodies and messages (`credentials.Credentials`).
 
 Each record is written and flushed as soon as it is built; the proxy builds it before the last
 byte of the answer goes to the client, so a ledger never misses an answer a client received,
@@ -21,22 +23,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from calbot.contracts.clients.ledger import (
-    SCHEDULE,
-    BodyFacts,
-    LedgerRecord,
-    LedgerSink,
-    answer_message,
-    schedule_body_facts,
-    short_path,
-    unreadable_body_facts,
+from calbot.contracts.clients.ledger.builder import (
+    BODY_TOO_LARGE,
+    Observed,
+    Relayed,
+    UnreadableBody,
+    build_record,
 )
-from calbot.contracts.domain.operations import operation_name, operation_of
+from calbot.contracts.clients.ledger.record import LedgerRecord
+from calbot.contracts.clients.ledger.writer import LedgerWriter
 from calbot.contracts.masking import Masker
 from calbot.proxy.credentials import Credentials
 from calbot.server.faults import FAULT_HEADER
-from calbot.server.messages import Request, Response
-from calbot.server.parsing import is_json_media_type, json_body
+from calbot.server.messages import Request
+from calbot.server.parsing import is_json_media_type
+from calbot.server.recorder import read_body
 
 MAX_REQUEST_BODY = 1_000_000
 """Request bodies are kept (for the schedule facts) up to this size; larger ones are forwarded
@@ -54,7 +55,7 @@ class Captured:
     path: str
     headers: dict[str, str]
     request_body: bytes | None  # None: not kept whole (`request_note` says why)
-    request_note: str = "Request body too large."
+    request_note: str = BODY_TOO_LARGE
     status: int = 0
     response_headers: Mapping[str, str] | None = None
     response_body: bytes = b""
@@ -65,7 +66,7 @@ class Captured:
     elapsed_ms: float | None = None
 
 
-class ProxyLedger:
+class ProxyRecorder:
     """Turns captured exchanges into ledger records; writes each as soon as it is complete.
 
     `credentials`: the keys the proxy has seen (labels and masking); its own by default.
@@ -80,12 +81,12 @@ class ProxyLedger:
     ) -> None:
         self.path = Path(path) if path is not None else None
         self.credentials = credentials or Credentials()
-        self._sink = LedgerSink(path, keep=keep)
+        self._writer = LedgerWriter(path, keep=keep)
 
     @property
     def records(self) -> list[LedgerRecord]:
         """The records so far (a copy), oldest first."""
-        return self._sink.records
+        return self._writer.records
 
     def workspace(self, authorization: str | None) -> str:
         """The label of the key in an Authorization value (never the key itself)."""
@@ -95,61 +96,48 @@ class ProxyLedger:
         """Record one exchange (numbered in the order answers complete), written and flushed."""
         workspace = self.workspace(captured.headers.get("authorization"))
         masked = self.credentials.masker
-        return self._sink.append(lambda seq: build_record(seq, captured, workspace, masked))
+        observed = observed_of(captured, workspace, masked)
+        return self._writer.append(lambda seq: build_record(seq, observed, masked))
 
     def close(self) -> None:
         """Close the JSONL file (the records stay readable)."""
-        self._sink.close()
+        self._writer.close()
 
 
-def build_record(seq: int, captured: Captured, workspace: str, masked: Masker) -> LedgerRecord:
-    """The ledger record of one exchange; nothing `masked` masks appears in it."""
-    found = operation_of(captured.method, captured.path)
-    # the upstream gave no answer: not an API answer the client could be judged on
-    operation = operation_name(found[0]) if found and captured.upstream_error is None else None
-    facts = _request_facts(captured, masked) if operation == SCHEDULE else None
+ProxyLedger = ProxyRecorder
+"""The name `ProxyRecorder` had before (kept importable)."""
+
+
+def observed_of(captured: Captured, workspace: str, masked: Masker) -> Observed:
+    """What the record builder needs of a captured exchange (the answer's body decoded)."""
     headers = captured.response_headers or {}
     response, note = _response_json(captured, headers, masked)
-    answer = response if isinstance(response, dict) else {}
-    event = None
-    if operation == SCHEDULE and captured.status == 200 and answer:
-        event = {"start_time": answer.get("start_time"), "meeting_url": answer.get("meeting_url")}
-    return LedgerRecord(
-        seq=seq,
-        time=captured.arrived,
-        method=masked.text(captured.method)[:20],
-        path=short_path(masked.text(captured.path)),
+    return Observed(
+        arrived=captured.arrived,
+        method=captured.method,
+        path=captured.path,
         status=captured.status,
         workspace=workspace,
-        operation=operation,
-        resource=masked.optional(found[1]) if found else None,
-        validation=facts.validation if facts else None,
-        errors=facts.errors if facts else None,
-        body=facts.body if facts else None,
-        body_truncated=facts.body_truncated if facts else False,
-        key=facts.key if facts else None,
-        config_keys=facts.config_keys if facts else None,
-        retry_after=masked.optional(headers.get("retry-after")),
-        message=masked.optional(answer_message(answer)),
+        read_body=lambda: _request_json(captured),
+        answer=response if isinstance(response, dict) else {},
+        retry_after=headers.get("retry-after"),
         fault=headers.get(FAULT_HEADER.lower()),
-        event=event,
-        answered_by=captured.answered_by,
-        response=response,
-        response_note=note,
-        upstream_error=captured.upstream_error,
-        elapsed_ms=captured.elapsed_ms,
+        relayed=Relayed(
+            answered_by=captured.answered_by,
+            response=response,
+            response_note=note,
+            upstream_error=captured.upstream_error,
+            elapsed_ms=captured.elapsed_ms,
+        ),
     )
 
 
-def _request_facts(captured: Captured, masked: Masker) -> BodyFacts:
+def _request_json(captured: Captured) -> object:
     if captured.request_body is None:
-        return unreadable_body_facts({"non_field_errors": [captured.request_note]})
-    request = Request(captured.method, captured.path, captured.headers, captured.request_body)
-    parsed = json_body(request)
-    if isinstance(parsed, Response):
-        errors = parsed.body.get("errors") or {"non_field_errors": [parsed.body["detail"]]}
-        return unreadable_body_facts(masked.data(errors))
-    return schedule_body_facts(parsed, masked=masked)
+        return UnreadableBody.saying(captured.request_note)
+    return read_body(
+        Request(captured.method, captured.path, captured.headers, captured.request_body)
+    )
 
 
 def _response_json(

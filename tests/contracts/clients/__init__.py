@@ -1,0 +1,1 @@
+"""Tests of the client verification (`calbot.contracts.clients`), sharing `records.Records`."""

@@ -1,0 +1,1 @@
+"""Tests of the ledger format (`calbot.contracts.clients.ledger`), one module per idea."""
