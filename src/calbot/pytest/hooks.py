@@ -127,11 +127,12 @@ class ConformancePlugin:
         ]
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Close the target; the controller sums up the session and writes its reports."""
-        self.runner.close()
+        """The controller sums up the session and writes its reports; the target is closed."""
         if self.worker is not None or not self.checks:
+            self.runner.close()
             return
         self.result = self.session_result()
+        self.runner.close()
         if self.result.coverage_shortfall() and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if self.settings.report_dir is None:
