@@ -25,8 +25,6 @@ from calbot.contracts.engine.excerpt import one_line
 from calbot.contracts.engine.target import Target, TargetError
 from calbot.contracts.outcomes import CouldNotRun, TargetUnreachable
 
-__all__ = ["REFUSED", "CouldNotRun", "TargetUnreachable", "preflight"]
-
 REFUSED = (401, 403)
 
 

@@ -42,9 +42,7 @@ from calbot.contracts.rules import findings_level, source_of
 __all__ = [
     "CONTRACT_ORDER",
     "RATE_LIMIT_CONTRACT",
-    "CouldNotRun",
     "Progress",
-    "RunInterrupted",
     "all_checks",
     "hollow",
     "preflight",

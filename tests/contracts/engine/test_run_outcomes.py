@@ -9,8 +9,6 @@ import pytest
 
 from calbot.contracts.engine.registry import CheckSpec, Context, RunOptions
 from calbot.contracts.engine.runner import (
-    CouldNotRun,
-    RunInterrupted,
     all_checks,
     hollow,
     run,
@@ -25,7 +23,7 @@ from calbot.contracts.engine.state_setup import (
     StateUnavailable,
 )
 from calbot.contracts.engine.target import Target, TargetConfig
-from calbot.contracts.outcomes import Outcome, SkipKind
+from calbot.contracts.outcomes import CouldNotRun, Outcome, RunInterrupted, SkipKind
 from calbot.contracts.results import Status
 from calbot.server import ServerConfig, create_app
 
