@@ -13,10 +13,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from calbot.contracts.outcomes import ExitCode, Incomplete, SkipKind
+
 SCHEMA_VERSION = "1.2"
-# How `RunResult.incomplete` starts when the user stopped the run (Ctrl-C): exit 130.
-INTERRUPTED = "interrupted"
-EXIT_INTERRUPTED = 130
 
 
 class Status(StrEnum):
@@ -42,6 +41,13 @@ class Verdict(StrEnum):
     CONFORMANT = "conformant"
     NON_CONFORMANT = "non-conformant"
     ERROR = "error"
+
+
+VERDICT_EXIT_CODES = {
+    Verdict.CONFORMANT: ExitCode.OK,
+    Verdict.NON_CONFORMANT: ExitCode.FAILED,
+    Verdict.ERROR: ExitCode.COULD_NOT_RUN,
+}
 
 
 @dataclass(slots=True)
@@ -96,6 +102,8 @@ class CheckResult:
     retried: dict[str, int] = field(default_factory=dict)
     # Behaviours (calbot.contracts.behaviours) the check exercised, with the requests spent.
     exercised: dict[str, int] = field(default_factory=dict)
+    # What the check lacked, when that is why it did no work (its reason says it in words).
+    skip_kind: SkipKind | None = None
 
     @property
     def id(self) -> str:
@@ -135,7 +143,7 @@ class RunResult:
     strict: bool = False
     # Why this run gives no verdict, when it gives none: it could not run (the target refused
     # the key, state setup failed, ...), verified too little, or was interrupted.
-    incomplete: str | None = None
+    incomplete: Incomplete | None = None
     # What the run exercised: every behaviour of the catalogue (server runs; empty otherwise).
     coverage: list[Coverage] = field(default_factory=list)
     # The least share of behaviours (percent) a run must exercise to be conformant, if asked.
@@ -188,11 +196,11 @@ class RunResult:
         return Verdict.CONFORMANT
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         """0 conformant, 1 non-conformant, 2 could not run, 130 interrupted (see design.md)."""
-        if self.incomplete and self.incomplete.startswith(INTERRUPTED):
-            return EXIT_INTERRUPTED
-        return {Verdict.CONFORMANT: 0, Verdict.NON_CONFORMANT: 1, Verdict.ERROR: 2}[self.verdict]
+        if self.incomplete:
+            return self.incomplete.exit_code
+        return VERDICT_EXIT_CODES[self.verdict]
 
     def findings(self) -> list[Finding]:
         return [finding for check in self.checks for finding in check.findings]
@@ -200,8 +208,10 @@ class RunResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data in the documented format (`schema_version`)."""
         data = _plain(dataclasses.asdict(self))
+        data["incomplete"] = str(self.incomplete) if self.incomplete else None
         for check, plain in zip(self.checks, data["checks"], strict=True):
             plain["id"] = check.id
+            del plain["skip_kind"]  # said by the reason: "needs events: ..."
         counts = {status.value: n for status, n in self.counts().items()}
         for item, plain in zip(self.coverage, data["coverage"], strict=True):
             plain["exercised"] = item.exercised
@@ -209,7 +219,7 @@ class RunResult:
             "schema_version": SCHEMA_VERSION,
             **data,
             "verdict": self.verdict.value,
-            "exit_code": self.exit_code,
+            "exit_code": int(self.exit_code),
             "counts": counts,
             "coverage_percent": self.coverage_percent,
         }
@@ -229,7 +239,7 @@ class RunResult:
             options=dict(data.get("options") or {}),
             checks=checks,
             strict=bool(data.get("strict", False)),
-            incomplete=data.get("incomplete"),
+            incomplete=Incomplete.parse(data["incomplete"]) if data.get("incomplete") else None,
             coverage=[_coverage_from_dict(item) for item in data.get("coverage") or ()],
             min_coverage=data.get("min_coverage"),
         )
@@ -305,6 +315,7 @@ def _check_from_dict(data: Mapping[str, Any]) -> CheckResult:
         duration=float(data.get("duration", 0.0)),
         retried={str(k): int(v) for k, v in (data.get("retried") or {}).items()},
         exercised={str(k): int(v) for k, v in (data.get("exercised") or {}).items()},
+        skip_kind=SkipKind.of(data.get("reason")),
     )
 
 

@@ -93,7 +93,7 @@ def suites(result: RunResult) -> list[Suite]:
     for view in prepare(result).checks:
         by_contract.setdefault(view.check.contract, []).append(view)
     if result.incomplete:
-        by_contract.setdefault(PACKAGE, []).append(_incomplete(result, result.incomplete))
+        by_contract.setdefault(PACKAGE, []).append(_incomplete(result, str(result.incomplete)))
     shortfall = result.coverage_shortfall()
     if shortfall and not result.incomplete:
         by_contract.setdefault(PACKAGE, []).append(_short_of_coverage(result, shortfall))

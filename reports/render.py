@@ -103,7 +103,7 @@ def _junit(result: RunResult, common: dict[str, Any]) -> str:
         ("calbot.started_at", result.started_at.isoformat()),
     ]
     if result.incomplete:
-        properties.append(("calbot.incomplete", result.incomplete))
+        properties.append(("calbot.incomplete", str(result.incomplete)))
     properties += junit.fact_properties(result)
     hostname = str(result.options.get("hostname") or "localhost")
     return _template("junit.xml.j2").render(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from calbot.contracts.outcomes import Outcome
 from calbot.contracts.results import (
     CheckResult,
     Coverage,
@@ -118,6 +119,14 @@ class ReportView:
     hidden_coverage: int
 
     @property
+    def headline(self) -> str:
+        """The heading's key: the verdict, or "interrupted" for a run the user stopped."""
+        incomplete = self.result.incomplete
+        if incomplete and incomplete.outcome is Outcome.INTERRUPTED:
+            return "interrupted"
+        return self.result.verdict.value
+
+    @property
     def rules(self) -> dict[str, MatrixRow]:
         """Every rule of the matrix by id (its level, evidence and sources)."""
         return {row.rule: row for area in self.matrix for row in area.rows}
@@ -188,7 +197,7 @@ class ReportView:
         failed, warnings, passed = counts["failed"], counts["warning"], counts["passed"]
         verdict = self.result.verdict
         if self.result.incomplete:
-            reason = self.result.incomplete.rstrip(".")
+            reason = str(self.result.incomplete).rstrip(".")
             ran = f" {plural(total, 'check')} ran before." if total else ""
             return f"{reason[:1].upper()}{reason[1:]}.{ran}"
         if not total:

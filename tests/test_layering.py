@@ -21,7 +21,12 @@ import calbot.spec
 
 SRC = Path(calbot.__file__).parent
 THIRD_PARTY_OK = ("hypothesis", "schemathesis", "httpx", "jsonschema", "yaml", "jinja2")
-RESULT_MODEL = ("calbot.contracts.results", "calbot.contracts.rules", "calbot.contracts.masking")
+RESULT_MODEL = (
+    "calbot.contracts.results",
+    "calbot.contracts.outcomes",
+    "calbot.contracts.rules",
+    "calbot.contracts.masking",
+)
 
 # package -> the calbot modules its files may import (besides its own package)
 LAYERS: dict[str, tuple[str, ...]] = {

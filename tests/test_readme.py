@@ -1,7 +1,10 @@
 """The README's two set-up commands are the ones CI runs."""
 
+import json
 import re
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,3 +27,37 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
     block = ci.split("# --- begin README test command", 1)[1].split("# --- end", 1)[0]
     ran = [line for line in block.splitlines()[1:] if line.strip()]
     assert ran == [readme_commands()[1]]
+
+
+def readme_python(section: str) -> str:
+    text = (ROOT / "README.md").read_text()
+    body = text.split(f"## {section}\n", 1)[1].split("\n## ", 1)[0]
+    [code] = re.findall(r"```python\n(.+?)\n```", body, re.DOTALL)
+    return code
+
+
+def test_the_from_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As written, against `calbot serve`'s reference server at its URL; narrowed to one
+    contract (the example names none) so that it takes a second, not the documented minute
+    of the rate-limit burst."""
+    from functools import partial
+
+    import calbot
+    from calbot.server import ServerConfig, running
+
+    code = readme_python("From Python")
+    assert 'url="http://127.0.0.1:8000"' in code
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(calbot, "Conformance", partial(calbot.Conformance, contracts=["dedup"]))
+    with running(ServerConfig()) as url:
+        code = code.replace("http://127.0.0.1:8000", url)
+        exec(compile(code, "README.md (From Python)", "exec"), {})
+    written = sorted(path.name for path in (tmp_path / "calbot-report").iterdir())
+    assert written == [
+        "calbot-junit.xml",
+        "calbot-report.html",
+        "calbot-report.md",
+        "calbot-result.json",
+    ]
+    result = json.loads((tmp_path / "calbot-report" / "calbot-result.json").read_text())
+    assert result["verdict"] == "conformant", result["incomplete"]

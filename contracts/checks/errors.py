@@ -9,6 +9,7 @@ import uuid
 
 from calbot.contracts.domain.operations import BOT, EVENT, EVENT_BOT
 from calbot.contracts.engine.registry import Context, Skip, check
+from calbot.contracts.engine.settings import Setting
 
 WRONG_KEY = "calbot-deliberately-wrong-key"
 
@@ -53,7 +54,8 @@ def credentials(ctx: Context) -> None:
     """Without a key, or with a wrong one, the API answers 401; the bare key works too."""
     key = ctx.target.config.api_key
     if not key:
-        raise Skip("no API key given (--api-key): cannot tell whether the target requires one")
+        given = ctx.target.spell(Setting.API_KEY)
+        raise Skip(f"no API key given ({given}): cannot tell whether the target requires one")
     path = EVENT.format(id=uuid.uuid4())
     cases = [
         ("no Authorization header", {}, False),

@@ -6,12 +6,12 @@ with a key of its own: a server that counts per event or per path never throttle
 second workspace's key, one POST of that workspace is sent while the first is throttled: it
 must be admitted.
 
-The burst starts from an empty window when calbot can wait for one (within --max-wait), so the
-first 429 is expected exactly after `limit` requests; DRF-style servers count every request,
-which is why calbot waits rather than guesses. A 429 earlier than that comes from a window
-calbot did not start (an earlier run, another client): calbot then waits for a clean window
-and bursts once more, judging only the second burst, or, when it cannot wait that long, does
-not judge when the first 429 came.
+The burst starts from an empty window when calbot can wait for one (within the longest wait
+allowed), so the first 429 is expected exactly after `limit` requests; DRF-style servers count
+every request, which is why calbot waits rather than guesses. A 429 earlier than that comes from
+a window calbot did not start (an earlier run, another client): calbot then waits for a clean
+window and bursts once more, judging only the second burst, or, when it cannot wait that long,
+does not judge when the first 429 came.
 
 One burst serves every check here (it runs in the first of them that is selected).
 """
@@ -29,6 +29,7 @@ import httpx
 from calbot.contracts.domain.operations import EVENT_BOT
 from calbot.contracts.engine.pacing import SAFETY, SLACK_SECONDS
 from calbot.contracts.engine.registry import Context, NoState, Skip, check
+from calbot.contracts.engine.settings import Setting
 from calbot.contracts.engine.steps import bots_of, schedule_ok
 from calbot.spec.throttles import RateLimit, parse_retry_after
 
@@ -137,7 +138,8 @@ def _run_burst(ctx: Context) -> Burst:
     operation = ("POST", EVENT_BOT)
     budget = ctx.target.budgets.get(operation)
     if budget is None:
-        raise Skip("the fragment documents no budget for POST and none was given (--rate-limit)")
+        given = ctx.target.spell(Setting.RATE_LIMIT)
+        raise Skip(f"the fragment documents no budget for POST and none was given ({given})")
     lanes = [_lane(ctx, 1)]
     with contextlib.suppress(NoState):  # given event ids can run short: fewer lanes then
         lanes.extend(_lane(ctx, number) for number in range(2, LANES + 1))
@@ -209,7 +211,7 @@ def _send_burst(ctx: Context, burst: Burst, first: int) -> Burst:
 
 def _again(ctx: Context, early: Burst) -> Burst:
     """An early 429 comes from a window calbot did not start: wait for a clean one (within
-    --max-wait) and burst once more, to judge that burst alone."""
+    the longest wait allowed) and burst once more, to judge that burst alone."""
     admitted = (early.first_429_try or 1) - 1
     clean_in = early.budget.period * SAFETY + SLACK_SECONDS
     max_wait = ctx.target.config.max_wait
@@ -220,9 +222,10 @@ def _again(ctx: Context, early: Burst) -> Burst:
     )
     if clean_in > max_wait:
         early.clean = False
+        setting = ctx.target.spell(Setting.MAX_WAIT)
         early.unclean = (
-            f"{seen}; a clean window was {clean_in:.0f} s away, past --max-wait {max_wait:g} s, "
-            "so when the first 429 comes is not judged (a larger --max-wait lets calbot wait)"
+            f"{seen}; a clean window was {clean_in:.0f} s away, past {setting} {max_wait:g} s, "
+            f"so when the first 429 comes is not judged (a larger {setting} lets calbot wait)"
         )
         early.story = early.unclean
         return early
@@ -267,8 +270,8 @@ def _recover(ctx: Context, burst: Burst) -> None:
         return
     if burst.retry_after > ctx.target.config.max_wait:
         burst.recovery_skipped = (
-            f"Retry-After is {burst.retry_after:g} s, more than --max-wait "
-            f"{ctx.target.config.max_wait:g} s"
+            f"Retry-After is {burst.retry_after:g} s, more than "
+            f"{ctx.target.spell(Setting.MAX_WAIT)} {ctx.target.config.max_wait:g} s"
         )
         return
     ctx.target.sleep(burst.retry_after + SLACK)
@@ -331,8 +334,9 @@ def at_the_budget(ctx: Context) -> None:
         if not burst.clean:
             raise Skip(
                 burst.unclean
-                or "could not start from an empty window within --max-wait, so an early 429 "
-                "may be calbot's own earlier requests"
+                or f"could not start from an empty window within "
+                f"{ctx.target.spell(Setting.MAX_WAIT)}, so an early 429 may be calbot's own "
+                "earlier requests"
             )
         retries = (
             f" ({burst.retried} of them retries of transient answers)" if burst.retried else ""

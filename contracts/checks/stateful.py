@@ -342,7 +342,7 @@ def model_agreement(ctx: Context) -> None:
 
 
 def _run_seeded(machine: type[RuleBasedStateMachine], config: settings, seed: int | None) -> None:
-    """Run the machine with the run's seed, so that `--seed` repeats a stateful run too."""
+    """Run the machine with the run's seed, so that the same seed repeats a stateful run too."""
     try:  # the split-out test HypoFuzz uses; seedable like any @given test
         from hypothesis.stateful import get_state_machine_test
     except ImportError:  # pragma: no cover - older or newer Hypothesis

@@ -3,7 +3,7 @@
 Recall scopes deduplication keys to the workspace: two customers using the same key each get a
 bot (https://docs.recall.ai/docs/scheduling-guide); API keys are workspace scoped
 (https://docs.recall.ai/reference/authentication). These checks need a second workspace's API
-key (`--second-api-key`) and are skipped without one.
+key (`second_api_key`) and are skipped without one.
 
 A bot read with the other workspace's key must not be given: 404 (DRF's answer for an object
 outside the caller's queryset) or 403 are isolation; any 2xx is a leak. A 401 says the key was

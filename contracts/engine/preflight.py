@@ -23,23 +23,9 @@ import httpx
 from calbot.contracts.domain.operations import EVENT
 from calbot.contracts.engine.excerpt import one_line
 from calbot.contracts.engine.target import Target, TargetError
-from calbot.contracts.results import RunResult
+from calbot.contracts.outcomes import CouldNotRun, TargetUnreachable
 
 REFUSED = (401, 403)
-
-
-class CouldNotRun(TargetError):
-    """The run cannot give a verdict (a user's mistake, or not this API); one line says why.
-
-    Raised by the runner, `result` holds the run so far, marked incomplete, for the reports."""
-
-    def __init__(self, message: str, result: RunResult | None = None) -> None:
-        super().__init__(message)
-        self.result = result
-
-
-class TargetUnreachable(CouldNotRun):
-    """The target did not answer at all (refused, timed out)."""
 
 
 def preflight(target: Target) -> None:

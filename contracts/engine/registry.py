@@ -28,6 +28,7 @@ import httpx
 
 from calbot.contracts.behaviours import BEHAVIOURS_BY_ID
 from calbot.contracts.domain.operations import BOT, EVENT, EVENT_BOT
+from calbot.contracts.engine.defaults import MAX_EXAMPLES
 from calbot.contracts.engine.events import event_params
 from calbot.contracts.engine.retrying import persisted
 from calbot.contracts.engine.state_setup import StateSetup, StateSetupFailed, StateUnavailable
@@ -46,11 +47,10 @@ class Skip(Exception):
     """The check cannot run here; the message says why."""
 
 
-NEEDS_EVENTS = "needs events: "
-
-
 class NoState(Skip):
-    """The check needs state (events) the target cannot be given."""
+    """The check needs state (events) the target cannot be given; the message says which.
+
+    Its result is skipped (an error when state is required), kind `SkipKind.NEEDS_EVENTS`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +115,7 @@ def check(
 class RunOptions:
     """What the user asked of a run."""
 
-    max_examples: int = 25
+    max_examples: int = MAX_EXAMPLES
     seed: int | None = None
     rate_limit_contract: bool = True
     strict: bool = False
@@ -157,7 +157,7 @@ class Context:
         `overrides` (times, say) need a state setup that chooses them, not given event ids."""
         if overrides and not self.states.chooses_times:
             raise NoState(
-                f"{NEEDS_EVENTS}an event with chosen times or fields ({', '.join(overrides)}); "
+                f"an event with chosen times or fields ({', '.join(overrides)}); "
                 f"{self.states.description} cannot give one"
             )
         params = {**event_params(kind, now=self.now()), **overrides}
@@ -169,7 +169,7 @@ class Context:
         except StateSetupFailed:
             raise  # broken, not unsupported: the run stops (exit 2)
         except StateUnavailable as exc:
-            raise NoState(f"{NEEDS_EVENTS}{exc}") from None
+            raise NoState(str(exc)) from None
         with self._lock:
             self.created.append((body["id"], api_key))
         return body

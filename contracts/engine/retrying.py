@@ -78,7 +78,7 @@ class Persisted:
     status: int
     tries: int
     waited: float
-    why: str  # what ended the retries: the tries ran out, or a wait past --max-wait
+    why: str  # what ended the retries: the tries ran out, or a wait past the longest allowed
     statuses: tuple[int, ...] = ()  # every answer, in order, when they were not all `status`
 
     def describe(self) -> str:
@@ -102,6 +102,7 @@ def next_wait(
     waited: float,
     max_wait: float,
     most: int = MAX_TRANSIENT_TRIES,
+    max_wait_named: str = "max_wait",
 ) -> float | str:
     """The wait before retrying a transient `response`, the answer to try number `tries`
     (1, 2, ...), after `waited` seconds of waiting; or why calbot retries no more."""
@@ -116,7 +117,7 @@ def next_wait(
         why = "as its Retry-After asks" if told is not None else "of backoff"
         return (
             f"waiting {wait:g} s more, {why}, would pass the {max_wait:g} s calbot waits for "
-            "one request (--max-wait)"
+            f"one request ({max_wait_named})"
         )
     return wait
 

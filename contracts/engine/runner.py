@@ -7,11 +7,11 @@ import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from calbot.contracts.engine.coverage import coverage
-from calbot.contracts.engine.preflight import CouldNotRun, preflight
+from calbot.contracts.engine.preflight import preflight
 from calbot.contracts.engine.registry import (
-    NEEDS_EVENTS,
     REGISTRY,
     CheckSpec,
     Context,
@@ -19,10 +19,17 @@ from calbot.contracts.engine.registry import (
     RunOptions,
     Skip,
 )
+from calbot.contracts.engine.settings import Setting
 from calbot.contracts.engine.state_setup import StateSetup, StateSetupFailed
 from calbot.contracts.engine.target import Target, TargetError
+from calbot.contracts.outcomes import (
+    CouldNotRun,
+    Incomplete,
+    Outcome,
+    RunInterrupted,
+    SkipKind,
+)
 from calbot.contracts.results import (
-    INTERRUPTED,
     CheckResult,
     Finding,
     RunResult,
@@ -35,14 +42,13 @@ from calbot.contracts.rules import findings_level, source_of
 __all__ = [
     "CONTRACT_ORDER",
     "RATE_LIMIT_CONTRACT",
-    "CouldNotRun",
     "Progress",
-    "RunInterrupted",
     "all_checks",
     "hollow",
     "preflight",
     "run",
     "run_check",
+    "run_record",
     "select",
 ]
 
@@ -68,14 +74,6 @@ CONTRACT_ORDER = (
 RATE_LIMIT_CONTRACT = "rate_limit"
 
 Progress = Callable[[str, CheckSpec, CheckResult | None], None]
-
-
-class RunInterrupted(KeyboardInterrupt):
-    """Ctrl-C during a run: `result` holds the checks that ran, marked interrupted."""
-
-    def __init__(self, result: RunResult) -> None:
-        super().__init__(result.incomplete)
-        self.result = result
 
 
 def all_checks() -> list[CheckSpec]:
@@ -139,7 +137,8 @@ def run_check(
     result = spec.result(Status.PASSED)
     if spec.contract == RATE_LIMIT_CONTRACT and not options.rate_limit_contract:
         result.status = Status.SKIPPED
-        result.reason = "the rate-limit contract is turned off (--no-rate-limit)"
+        turn_on = target.spell(Setting.RATE_LIMIT_CONTRACT)
+        result.reason = f"the rate-limit contract is turned off ({turn_on})"
         return result
     ctx = Context(target, states, options, spec)
     retries_before = target.retries.snapshot()
@@ -152,8 +151,9 @@ def run_check(
             raise
         result.status, result.reason = Status.ERROR, f"state setup failed: {exc}"
     except NoState as skip:
-        status = Status.ERROR if options.require_state else Status.SKIPPED
-        result.status, result.reason = status, str(skip)
+        result.status = Status.ERROR if options.require_state else Status.SKIPPED
+        result.skip_kind = SkipKind.NEEDS_EVENTS
+        result.reason = SkipKind.NEEDS_EVENTS.reason(str(skip))
     except Skip as skip:
         result.status, result.reason = Status.SKIPPED, str(skip)
     except TargetError as exc:
@@ -197,13 +197,7 @@ def run(
         started,
         seed=options.seed,
         strict=options.strict,
-        options={
-            "max_examples": options.max_examples,
-            "rate_limit": {f"{m} {p}": str(b) for (m, p), b in sorted(target.budgets.items())},
-            "max_wait": target.config.max_wait,
-            "state_setup": states.description,
-            "contracts": sorted({spec.contract for spec in checks}),
-        },
+        options=run_record(target, states, options, (spec.contract for spec in checks)),
         min_coverage=options.min_coverage,
     )
     try:
@@ -218,37 +212,51 @@ def run(
             if progress:
                 progress("done", spec, outcome)
     except CouldNotRun as exc:
-        raise _stop(result, clock, target, CouldNotRun, f"could not run: {exc}") from None
+        raise _stop(result, clock, target, Incomplete(Outcome.COULD_NOT_RUN, str(exc))) from None
     except StateSetupFailed as exc:
-        reason = f"could not run: state setup failed: {exc}"
-        raise _stop(result, clock, target, CouldNotRun, reason) from None
+        stopped = Incomplete(Outcome.COULD_NOT_RUN, f"state setup failed: {exc}")
+        raise _stop(result, clock, target, stopped) from None
     except KeyboardInterrupt:
         during = f" during {target.activity.check}" if target.activity.check else ""
-        reason = (
-            f"{INTERRUPTED} (Ctrl-C){during}, after {len(result.checks)} of {len(checks)} checks"
-        )
-        raise _stop(result, clock, target, RunInterrupted, reason) from None
+        reason = f"(Ctrl-C){during}, after {len(result.checks)} of {len(checks)} checks"
+        raise _stop(result, clock, target, Incomplete(Outcome.INTERRUPTED, reason)) from None
     _finish(result, clock, target)
     result.coverage = coverage(known, checks, result.checks)
     result.incomplete = hollow(result, options)
     return result
 
 
-def hollow(result: RunResult, options: RunOptions) -> str | None:
+def run_record(
+    target: Target, states: StateSetup, options: RunOptions, contracts: Iterable[str]
+) -> dict[str, Any]:
+    """How the run was set up, as its result records it (`RunResult.options`)."""
+    return {
+        "max_examples": options.max_examples,
+        "rate_limit": {f"{m} {p}": str(b) for (m, p), b in sorted(target.budgets.items())},
+        "max_wait": target.config.max_wait,
+        "state_setup": states.description,
+        "contracts": sorted(set(contracts)),
+    }
+
+
+def hollow(result: RunResult, options: RunOptions) -> Incomplete | None:
     """Why a finished run verified too little to be a verdict, or None.
 
     Most checks skipped for want of events (no state setup, too few given ids) is not a green
     run, unless the user accepted it (`allow_skips`)."""
     if options.allow_skips:
         return None
-    starved = [c for c in result.checks if (c.reason or "").startswith(NEEDS_EVENTS)]
-    starved = [c for c in starved if c.status is Status.SKIPPED]
+    starved = [
+        c
+        for c in result.checks
+        if c.skip_kind is SkipKind.NEEDS_EVENTS and c.status is Status.SKIPPED
+    ]
     if not starved or 2 * len(starved) <= len(result.checks):
         return None
-    reason = (starved[0].reason or "")[len(NEEDS_EVENTS) :]
-    return (
-        f"verified too little: {len(starved)} of {len(result.checks)} checks got no events "
-        f"to work on ({reason})"
+    detail = SkipKind.NEEDS_EVENTS.detail(starved[0].reason or "")
+    return Incomplete(
+        Outcome.VERIFIED_TOO_LITTLE,
+        f"{len(starved)} of {len(result.checks)} checks got no events to work on ({detail})",
     )
 
 
@@ -259,16 +267,12 @@ def _finish(result: RunResult, clock: float, target: Target) -> None:
 
 
 def _stop(
-    result: RunResult,
-    clock: float,
-    target: Target,
-    kind: type[CouldNotRun] | type[RunInterrupted],
-    reason: str,
+    result: RunResult, clock: float, target: Target, incomplete: Incomplete
 ) -> CouldNotRun | RunInterrupted:
-    """The exception that ends the run, carrying its result marked with `reason`."""
+    """The exception that ends the run, carrying its result marked `incomplete`."""
     _finish(result, clock, target)
     target.activity.end_check()
-    result.incomplete = reason
-    if kind is RunInterrupted:
+    result.incomplete = incomplete
+    if incomplete.outcome is Outcome.INTERRUPTED:
         return RunInterrupted(result)
-    return CouldNotRun(reason.removeprefix("could not run: "), result)
+    return CouldNotRun(incomplete.reason, result)

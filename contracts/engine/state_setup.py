@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from calbot.contracts.domain.operations import EVENT
 from calbot.contracts.engine.excerpt import one_line
 from calbot.contracts.engine.retrying import persisted
+from calbot.contracts.engine.settings import Setting, Spelling, field_name
 from calbot.contracts.engine.target import Target, TargetError
 from calbot.spec.states import STATE_NAME
 
@@ -70,7 +71,8 @@ class ProviderStates:
         self.target = target
         self.url = url
         self.shown = target.url_for(url)
-        self.description = f"provider states at {self.shown}"
+        where = f"{url} (in-process)" if target.in_process and url.startswith("/") else self.shown
+        self.description = f"provider states at {where}"
 
     chooses_times = True
 
@@ -155,10 +157,11 @@ class GivenEvents:
     ) -> dict[str, Any]:
         _one_workspace(api_key, "given event ids")
         ids = self.pool.get(kind)
+        events = self.target.spell(Setting.EVENTS)
         if not ids:
             raise StateUnavailable(
                 f"needs another {kind} event: no state URL, and no more given with "
-                f"--event {kind}=<id>"
+                f"{events} {kind}=<id>"
             )
         event_id = ids.pop(0)
         try:
@@ -167,7 +170,7 @@ class GivenEvents:
             raise StateSetupFailed(str(exc)) from None
         if response.status_code != 200:
             raise StateSetupFailed(
-                f"the given event --event {kind}={event_id} answered {response.status_code}: "
+                f"the given event {events} {kind}={event_id} answered {response.status_code}: "
                 f"{one_line(response.text)}"
             )
         try:
@@ -186,12 +189,15 @@ class NoStates:
     description = "no state setup"
     chooses_times = False
 
+    def __init__(self, spelling: Spelling = field_name) -> None:
+        self.spell = spelling
+
     def create_event(
         self, kind: str, params: dict[str, Any], *, api_key: str | None = None
     ) -> dict[str, Any]:
         raise StateUnavailable(
-            "no state setup: give --state-url (provider states) or existing event ids "
-            "with --event KIND=ID"
+            f"no state setup: give {self.spell(Setting.STATE_URL)} (provider states) or "
+            f"existing event ids with {self.spell(Setting.EVENTS)} KIND=ID"
         )
 
     def teardown(self, event_id: str, *, api_key: str | None = None) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +17,7 @@ from calbot.contracts.domain.operations import (
 )
 from calbot.contracts.engine.activity import Activity
 from calbot.contracts.engine.curl import curl_command
+from calbot.contracts.engine.defaults import MAX_WAIT, TIMEOUT
 from calbot.contracts.engine.pacing import Pacer
 from calbot.contracts.engine.retrying import (
     PERSISTED,
@@ -25,6 +26,7 @@ from calbot.contracts.engine.retrying import (
     Transient,
     next_wait,
 )
+from calbot.contracts.engine.settings import Setting, Spelling, field_name
 from calbot.contracts.engine.transport import ASGIApp, SyncASGITransport
 from calbot.contracts.masking import mask
 from calbot.contracts.results import Exchange
@@ -55,11 +57,13 @@ class TargetConfig:
     api_key: str | None = None
     second_api_key: str | None = None  # another workspace's key, for the workspace checks
     rate_limit: RateLimit | None = None
-    max_wait: float = 60.0
-    timeout: float = 10.0
+    max_wait: float = MAX_WAIT
+    timeout: float = TIMEOUT
     display_url: str | None = None
     label: str | None = None
     extra_headers: dict[str, str] = field(default_factory=dict)
+    # How the front end that started the run names its settings, in the texts that point to one.
+    spelling: Spelling = field_name
 
 
 class Target:
@@ -71,10 +75,7 @@ class Target:
         self.config = config
         self.activity = activity or Activity()
         self.budgets: dict[Operation, RateLimit] = budgets(config.rate_limit)
-        self.pacer = Pacer(
-            {operation: budget for operation, budget in self.budgets.items()},
-            sleep=lambda seconds: self.activity.pause(seconds, "the budget's window"),
-        )
+        self.pacer = self._pacer(1)
         self.base_url = (config.base_url or IN_PROCESS_URL).rstrip("/")
         transport: httpx.BaseTransport | None = None
         if config.app is not None:
@@ -118,6 +119,31 @@ class Target:
 
     def budget(self, method: str, template: str) -> RateLimit | None:
         return self.budgets.get((method.upper(), template))
+
+    @property
+    def in_process(self) -> bool:
+        """Requests go to an ASGI app in this process, not over the network."""
+        return self.config.app is not None
+
+    def spell(self, setting: Setting) -> str:
+        """`setting` as the front end that started the run names it (`max_wait`, or a flag)."""
+        return self.config.spelling(setting)
+
+    # --- pacing ---------------------------------------------------------------------------------
+
+    def share_budget(self, parts: int) -> None:
+        """Pace to one `parts`-th of each budget: this is one of `parts` processes sending to
+        the target at once (pytest-xdist workers)."""
+        self.pacer = self._pacer(parts)
+
+    def _pacer(self, parts: int) -> Pacer:
+        """A pacer to one `parts`-th of each budget, waiting through the activity."""
+        shares: dict[Hashable, RateLimit] = {
+            operation: _share(budget, parts) for operation, budget in self.budgets.items()
+        }
+        return Pacer(
+            shares, sleep=lambda seconds: self.activity.pause(seconds, "the budget's window")
+        )
 
     # --- sending --------------------------------------------------------------------------------
 
@@ -163,9 +189,10 @@ class Target:
             status = response.status_code
             if status == 429 and retry_throttled:
                 if throttled == MAX_THROTTLED_RETRIES:
+                    pace = self.spell(Setting.RATE_LIMIT)
                     raise TargetThrottled(
                         f"{method} {path} was still answered 429 after {MAX_THROTTLED_RETRIES} "
-                        "waits for Retry-After; lower the pace with --rate-limit"
+                        f"waits for Retry-After; lower the pace with {pace}"
                     )
                 throttled += 1
                 self.wait_out(response)
@@ -174,7 +201,8 @@ class Target:
                 return response
             answers.append(status)
             tries, most = policy.tries(status, answers)
-            wait = next_wait(response, tries, waited, self.config.max_wait, most)
+            named = self.spell(Setting.MAX_WAIT)
+            wait = next_wait(response, tries, waited, self.config.max_wait, most, named)
             if isinstance(wait, str):
                 if policy.marks(status):
                     mark = Persisted(status, len(answers), waited, wait, tuple(answers))
@@ -276,3 +304,10 @@ class Target:
 
     def close(self) -> None:
         self.client.close()
+
+
+def _share(budget: RateLimit, parts: int) -> RateLimit:
+    """One `parts`-th of `budget` (at least one request a period)."""
+    if parts <= 1:
+        return budget
+    return RateLimit(max(1, budget.limit // parts), budget.period)

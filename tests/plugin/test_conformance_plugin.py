@@ -12,10 +12,12 @@ from xml.etree import ElementTree
 
 import pytest
 
+from calbot.conformance import Setting
 from calbot.contracts.domain.model import ENDED_MESSAGE, envelope
 from calbot.contracts.engine.runner import RATE_LIMIT_CONTRACT, all_checks
+from calbot.contracts.engine.state_setup import NoStates, StateUnavailable
 from calbot.contracts.results import CheckResult, Finding, Level, Status
-from calbot.pytest.reporting import pytest_flags
+from calbot.pytest.settings import FLAGS, flag
 from calbot.pytest.xdist import dump_check, load_check
 from calbot.reports.json_result import schema_errors
 from calbot.reports.render import FILENAMES
@@ -398,10 +400,17 @@ def test_results_travel_as_plain_data() -> None:
     data = dump_check(check)
     assert json.loads(json.dumps(data)) == data
     assert load_check(data) == check
-    assert pytest_flags("give --state-url or --event KIND=ID") == (
-        "give --calbot-state-url or --calbot-event KIND=ID"
+
+
+def test_reasons_name_the_plugins_options() -> None:
+    """The engine names a setting; the plugin spells it as its option (no rewriting)."""
+    with pytest.raises(StateUnavailable) as caught:
+        NoStates(flag).create_event("upcoming", {})
+    assert "give --calbot-state-url (provider states) or existing event ids with " in str(
+        caught.value
     )
-    assert pytest_flags("--calbot-seed stays") == "--calbot-seed stays"
+    assert "--calbot-event KIND=ID" in str(caught.value)
+    assert {flag(setting) for setting in Setting} == set(FLAGS.values())
 
 
 def test_report_dir_unused_when_no_calbot_item_ran(

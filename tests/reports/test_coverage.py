@@ -14,8 +14,11 @@ from lxml import etree
 
 from calbot.contracts.behaviours import BEHAVIOURS
 from calbot.contracts.engine.coverage import coverage
-from calbot.contracts.engine.registry import NEEDS_EVENTS, NO_SECOND_KEY, CheckSpec, RunOptions
+from calbot.contracts.engine.registry import NO_SECOND_KEY, CheckSpec, RunOptions
 from calbot.contracts.engine.runner import RATE_LIMIT_CONTRACT, run_check
+from calbot.contracts.engine.state_setup import NoStates
+from calbot.contracts.engine.target import Target, TargetConfig
+from calbot.contracts.outcomes import Incomplete, Outcome, SkipKind
 from calbot.contracts.results import (
     CheckResult,
     Coverage,
@@ -36,6 +39,7 @@ from calbot.reports.coverage import (
 from calbot.reports.json_result import parse_result
 from calbot.reports.markdown import BUDGET
 from calbot.reports.retries import run_retries
+from calbot.server import ServerConfig, create_app
 
 SUMMARY = (
     "coverage: 2 of 6 behaviours exercised (33.3%); not exercised: 2 need a second API key, "
@@ -80,10 +84,12 @@ def test_the_reasons_are_told_apart_in_the_engines_own_words() -> None:
     off = _spec("off", ids[len(specs)], RATE_LIMIT_CONTRACT)
     second, unselected, events, errored, exercised, unreached, budget = specs
     # The runner's own skip when the rate-limit contract is off (it sends nothing for it).
-    turned_off = run_check(off, None, None, RunOptions(rate_limit_contract=False))  # type: ignore[arg-type]
+    target = Target(TargetConfig(app=create_app(ServerConfig())))
+    turned_off = run_check(off, target, NoStates(), RunOptions(rate_limit_contract=False))
+    assert target.activity.requests == 0
     results = [
         _ran(second, Status.SKIPPED, NO_SECOND_KEY),
-        _ran(events, Status.SKIPPED, f"{NEEDS_EVENTS}no state setup"),
+        _ran(events, Status.SKIPPED, SkipKind.NEEDS_EVENTS.reason("no state setup")),
         _ran(errored, Status.ERROR, "ValueError: boom"),
         _ran(exercised, Status.PASSED, requests=4),
         _ran(unreached, Status.FAILED),
@@ -231,7 +237,7 @@ def test_html_without_coverage_says_it_was_not_measured(result: RunResult) -> No
     assert '<section id="coverage">' in html
     assert "Not measured: only calbot run and the pytest plugin measure coverage" in html
     assert 'id="coverage-summary"' not in html and 'id="retries"' not in html
-    result.incomplete = "could not run: the target refused the key"
+    result.incomplete = Incomplete(Outcome.COULD_NOT_RUN, "the target refused the key")
     assert "Not measured: the run did not finish its checks." in render(result, "html")
 
 

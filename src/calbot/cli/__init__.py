@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from calbot import __version__
+from calbot.contracts.outcomes import ExitCode
 
 # name -> (module, attribute); each module holds one command or group.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -56,8 +57,8 @@ class LazyGroup(click.Group):
             sys.exit(exc.exit_code)
         except click.Abort:
             click.echo("Aborted!", err=True)
-            sys.exit(1)
-        sys.exit(code if isinstance(code, int) else 0)
+            sys.exit(ExitCode.FAILED)  # click's own code for an abort
+        sys.exit(code if isinstance(code, int) else ExitCode.OK)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -92,7 +93,7 @@ def _apply_config(ctx: click.Context, name: str, command: click.Command) -> None
         defaults = default_map(config, name, command)
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        sys.exit(ExitCode.COULD_NOT_RUN)
     ctx.meta[CONFIG_KEY] = config
     ctx.default_map = {**(ctx.default_map or {}), name: defaults}
 
@@ -121,4 +122,4 @@ def main(argv: list[str] | None = None) -> Any:
         return cli.main(args=argv, prog_name="calbot", standalone_mode=True)
     except KeyboardInterrupt:  # pragma: no cover - interactive
         click.echo("interrupted", err=True)
-        sys.exit(130)
+        sys.exit(ExitCode.INTERRUPTED)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-from calbot.contracts.engine.activity import Activity
+from calbot.conformance import Activity
 
 
 @contextmanager

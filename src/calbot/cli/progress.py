@@ -11,15 +11,18 @@ import shutil
 import threading
 from collections.abc import Callable
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import click
 
 from calbot.cli.reporting import STATUS_MARKS
-from calbot.contracts.engine.activity import Activity
+from calbot.conformance import Activity
 from calbot.contracts.engine.excerpt import one_line
-from calbot.contracts.engine.registry import CheckSpec
 from calbot.contracts.masking import mask
 from calbot.contracts.results import CheckResult, Status, describe_retries
+
+if TYPE_CHECKING:
+    from calbot.conformance import CheckSpec
 
 LIVE_TICK = 0.25
 LINE = 200

@@ -20,6 +20,7 @@ from calbot.cli.reporting import (
     reports_to,
     write_reports_or_exit,
 )
+from calbot.contracts.outcomes import ExitCode
 
 if TYPE_CHECKING:
     from calbot.proxy import ProxyRecorder
@@ -154,7 +155,7 @@ def proxy(
             refusal_log_level=refusal_log_level,
         )
         _verdicts(path, config.upstream, record, report_dir, formats, strict, quiet)
-    sys.exit(0)
+    sys.exit(ExitCode.OK)
 
 
 def _ledger(path: Path, *, announce: bool) -> ProxyRecorder:

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
+from calbot.contracts.outcomes import ExitCode
 from calbot.contracts.results import RunResult, Status
 
 if TYPE_CHECKING:
     from calbot.contracts.clients.ledger import LedgerRecord
 
-EXIT_COULD_NOT_RUN = 2
 FORMATS = ("html", "md", "junit", "json")
 F = TypeVar("F", bound=Callable[..., Any])
 STATUS_MARKS = {
@@ -26,13 +26,15 @@ STATUS_MARKS = {
     Status.ERROR: ("E", "magenta"),
 }
 """How a check's status shows on a terminal: its mark and colour."""
+EXIT_COLOURS = {ExitCode.OK: "green", ExitCode.FAILED: "red"}
+"""How a verdict shows on a terminal, by its exit code (magenta for the others)."""
 LINE = 200
 
 
 def fail(message: str) -> NoReturn:
     """Stop with one line on stderr and the "could not run" exit code."""
     click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_COULD_NOT_RUN)
+    sys.exit(ExitCode.COULD_NOT_RUN)
 
 
 def read_ledger_or_exit(path: Path) -> list[LedgerRecord]:
@@ -47,12 +49,15 @@ def read_ledger_or_exit(path: Path) -> list[LedgerRecord]:
         fail(f"{path} is not a calbot ledger: {exc}")
 
 
-def verdict_line(result: RunResult, tail: str) -> str:
-    """`CONFORMANT · 7 passed, 4 skipped · <tail>`, coloured by the exit code."""
+def verdict_line(
+    result: RunResult, tail: str, *, head: str | None = None, why: str = "", none: str = ""
+) -> str:
+    """`CONFORMANT · 7 passed, 4 skipped · <tail>`, coloured by the exit code: `head` instead
+    of the verdict (`INTERRUPTED`), `why` after it (" · <reason>"), `none` for no counts."""
     counts = ", ".join(f"{n} {status.value}" for status, n in result.counts().items() if n)
-    colour = {0: "green", 1: "red"}.get(result.exit_code, "magenta")
-    verdict = click.style(result.verdict.value.upper(), fg=colour, bold=True)
-    return f"{verdict} · {counts} · {tail}"
+    colour = EXIT_COLOURS.get(result.exit_code, "magenta")
+    verdict = click.style(head or result.verdict.value.upper(), fg=colour, bold=True)
+    return f"{verdict}{why} · {counts or none} · {tail}"
 
 
 def rule_lines(result: RunResult, width: int) -> list[str]:
@@ -129,7 +134,7 @@ def write_reports_or_exit(
     except OSError as exc:
         reason = exc.strerror or exc
         click.echo(f"error: cannot write the report to {report_dir}: {reason}", err=True)
-        sys.exit(EXIT_COULD_NOT_RUN)
+        sys.exit(ExitCode.COULD_NOT_RUN)
     if quiet:
         return
     for path in written.values():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -11,6 +10,7 @@ import click
 
 from calbot.cli.reporting import report_options
 from calbot.cli.run_outcome import RunCommand, finish
+from calbot.conformance import MAX_EXAMPLES, MAX_WAIT, TIMEOUT, ExitCode
 from calbot.spec.throttles import RateLimit, RateLimitSyntaxError, parse_rate_limit
 
 
@@ -80,10 +80,10 @@ def _writable(report_dir: Path) -> None:
 def _events(
     _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
 ) -> dict[str, list[str]]:
-    from calbot.contracts.engine.events import parse_event_ids
+    from calbot.conformance import parse_events
 
     try:
-        return parse_event_ids(values)
+        return parse_events(values)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 
@@ -145,7 +145,7 @@ def _min_coverage(_ctx: click.Context, _param: click.Parameter, value: str | Non
 @click.option(
     "--max-wait",
     type=click.FloatRange(0),
-    default=60.0,
+    default=MAX_WAIT,
     show_default=True,
     help="Longest wait for a Retry-After, in seconds.",
 )
@@ -153,7 +153,7 @@ def _min_coverage(_ctx: click.Context, _param: click.Parameter, value: str | Non
 @click.option(
     "--max-examples",
     type=click.IntRange(1),
-    default=25,
+    default=MAX_EXAMPLES,
     show_default=True,
     help="Generated examples per operation and mode (schema) and state-machine runs.",
 )
@@ -180,7 +180,7 @@ def _min_coverage(_ctx: click.Context, _param: click.Parameter, value: str | Non
 @click.option(
     "--timeout",
     type=click.FloatRange(0.1),
-    default=10.0,
+    default=TIMEOUT,
     show_default=True,
     help="Per-request timeout, in seconds.",
 )
@@ -237,12 +237,11 @@ def run(  # noqa: PLR0917 - click passes options positionally
     Every run replaces the reports in --report-dir, whatever its outcome.
     """
     from calbot.cli.run_outcome import Invocation, execute
-    from calbot.conformance import Conformance
-    from calbot.contracts.engine.runner import all_checks, select
+    from calbot.conformance import Conformance, select_checks
 
     names = contracts.split(",") if contracts else None
     try:
-        select(all_checks(), names)
+        select_checks(names)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--contracts") from None
     if show_config or list_checks:
@@ -260,7 +259,7 @@ def run(  # noqa: PLR0917 - click passes options positionally
         timeout=timeout,
         contracts=names,
         max_examples=max_examples,
-        seed=seed if seed is not None else random.randrange(2**31),
+        seed=seed,
         strict=strict,
         min_coverage=min_coverage,
         require_state=require_state,
@@ -281,4 +280,4 @@ def _say_only(show_config: bool, contracts: list[str] | None, api_key: str | Non
         show(ctx, ctx.find_root().meta.get(CONFIG_KEY), [api_key] if api_key else [])
     else:
         list_checks(contracts)
-    sys.exit(0)
+    sys.exit(ExitCode.OK)

@@ -35,10 +35,10 @@ def show_config(ctx: click.Context, config: ConfigFile | None, secrets: Sequence
 
 def list_checks(contracts: list[str] | None) -> None:
     """The checks a run would run (with `--contracts`, those), their rules and evidence."""
-    from calbot.contracts.engine.runner import all_checks, select
+    from calbot.conformance import select_checks
     from calbot.contracts.rules import RULES_BY_ID
 
-    checks = select(all_checks(), contracts)
+    checks = select_checks(contracts)
     click.echo(
         f"{len(checks)} checks; MUST (documented by Recall) fails a run, SHOULD (inferred) warns"
     )

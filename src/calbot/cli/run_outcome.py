@@ -8,19 +8,17 @@ from __future__ import annotations
 import sys
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from calbot.cli.reporting import FORMATS, write_reports_or_exit
+from calbot.cli.reporting import FORMATS, verdict_line, write_reports_or_exit
 
 if TYPE_CHECKING:
-    from calbot.conformance import Conformance
+    from calbot.conformance import Conformance, Run
     from calbot.contracts.results import RunResult
 
-COULD_NOT_RUN = "could not run: "
 MIN_COVERAGE = "--min-coverage"
 FINDINGS_LISTED = 20
 
@@ -36,33 +34,37 @@ class Invocation:
     heartbeat: float
     hypothesis_database: Path | None
 
-    @property
-    def secrets(self) -> tuple[str, ...]:
-        keys = (self.options.api_key, self.options.second_api_key)
-        return tuple(key for key in keys if key)
-
 
 def execute(invocation: Invocation) -> RunResult:
-    """Run the contracts; a run that could not run or was interrupted still gives a result."""
+    """Open the run (its target built once), say what it tests, run it; a run that could not
+    run or was interrupted still gives a result."""
+    from calbot.cli.run_flags import flag
+    from calbot.conformance import open_run
+
+    try:
+        opened = open_run(invocation.options, spelling=flag)
+    except KeyboardInterrupt:  # while building the target
+        return interrupted(invocation.options)
+    with opened:
+        if not invocation.quiet:
+            described = opened.describe()
+            click.echo(
+                f"calbot run: {described.target} · seed {described.seed} · "
+                f"state: {described.state_setup}"
+            )
+        return _execute(invocation, opened)
+
+
+def _execute(invocation: Invocation, opened: Run) -> RunResult:
     from calbot.cli.interrupt import stop_on_interrupt
     from calbot.cli.progress import Display
-    from calbot.conformance import build, run_conformance
-    from calbot.contracts.engine.activity import Activity
-    from calbot.contracts.engine.runner import CouldNotRun, RunInterrupted
-    from calbot.contracts.engine.target import TargetError
-    from calbot.contracts.masking import mask
+    from calbot.conformance import CouldNotRun, RunInterrupted
     from calbot.hypothesis_home import hypothesis_home
 
-    options, secrets = invocation.options, invocation.secrets
-    activity = Activity()
-    if not invocation.quiet:
-        target, states = build(options)
-        target.close()
-        click.echo(
-            f"calbot run: {mask(target.label, secrets)} · seed {options.seed} · "
-            f"state: {mask(states.description, secrets)}"
-        )
-    display = Display(activity, secrets, live=sys.stdout.isatty(), heartbeat=invocation.heartbeat)
+    options, quiet = opened.options, invocation.quiet
+    display = Display(
+        opened.activity, options.secrets, live=sys.stdout.isatty(), heartbeat=invocation.heartbeat
+    )
     if invocation.hypothesis_database is not None:
         try:
             invocation.hypothesis_database.mkdir(parents=True, exist_ok=True)
@@ -72,49 +74,44 @@ def execute(invocation: Invocation) -> RunResult:
     try:
         with (
             hypothesis_home(invocation.hypothesis_database),
-            stop_on_interrupt(activity),
-            display if not invocation.quiet else nullcontext(),
+            stop_on_interrupt(opened.activity),
+            display if not quiet else nullcontext(),
         ):
-            return run_conformance(
-                options, progress=None if invocation.quiet else display, activity=activity
-            )
+            return opened.execute(progress=None if quiet else display)
     except RunInterrupted as stopped:
         return stopped.result
     except CouldNotRun as exc:
         return exc.result or could_not_run(options, str(exc))
-    except TargetError as exc:
-        return could_not_run(options, str(exc))
-    except KeyboardInterrupt:  # before the run started (building the target)
-        return could_not_run(options, "", interrupted=True)
+    except KeyboardInterrupt:  # before the run started
+        return interrupted(options)
 
 
 def finish(invocation: Invocation, result: RunResult) -> NoReturn:
     """Say how the run went, replace the reports, exit with the run's code."""
-    summarize(result, invocation.options, invocation.secrets, quiet=invocation.quiet)
+    secrets = invocation.options.secrets
+    summarize(result, invocation.options, secrets, quiet=invocation.quiet)
     write_reports_or_exit(
         result,
         invocation.formats,
         invocation.report_dir,
-        invocation.secrets,
+        secrets,
         quiet=invocation.quiet,
     )
     sys.exit(result.exit_code)
 
 
-def could_not_run(options: Conformance, reason: str, *, interrupted: bool = False) -> RunResult:
-    """A result with no checks, marked could not run (or interrupted), for the reports."""
-    from calbot.conformance import BUILTIN_LABEL
-    from calbot.contracts.results import INTERRUPTED, new_run
+def could_not_run(options: Conformance, reason: str) -> RunResult:
+    """A result with no checks, marked could not run, for the reports."""
+    from calbot.conformance import Incomplete, Outcome, no_verdict
 
-    result = new_run(
-        options.url or BUILTIN_LABEL,
-        datetime.now(UTC),
-        seed=options.seed,
-        strict=options.strict,
-        options={"contracts": options.contracts or "all"},
-    )
-    result.incomplete = f"{INTERRUPTED} (Ctrl-C)" if interrupted else f"{COULD_NOT_RUN}{reason}"
-    return result
+    return no_verdict(options, Incomplete(Outcome.COULD_NOT_RUN, reason))
+
+
+def interrupted(options: Conformance) -> RunResult:
+    """A result with no checks, marked interrupted (Ctrl-C before the run started)."""
+    from calbot.conformance import Incomplete, Outcome, no_verdict
+
+    return no_verdict(options, Incomplete(Outcome.INTERRUPTED, "(Ctrl-C)"))
 
 
 def summarize(
@@ -123,27 +120,24 @@ def summarize(
     """The verdict line (all that `-q` prints), then what a user acts on."""
     from calbot.contracts.engine.excerpt import one_line
     from calbot.contracts.masking import mask
-    from calbot.contracts.results import INTERRUPTED
+    from calbot.contracts.outcomes import Outcome
 
-    reason = mask(result.incomplete or "", secrets)
-    if reason.startswith(COULD_NOT_RUN):
-        click.echo(f"error: {one_line(reason.removeprefix(COULD_NOT_RUN), 400)}", err=True)
+    incomplete = result.incomplete
+    if incomplete and incomplete.outcome is Outcome.COULD_NOT_RUN:
+        click.echo(f"error: {one_line(mask(incomplete.reason, secrets), 400)}", err=True)
         return
-    counts = ", ".join(f"{n} {status.value}" for status, n in result.counts().items() if n)
-    counts = counts or "no checks finished"
-    if reason.startswith(INTERRUPTED):
-        head, colour = "INTERRUPTED", "magenta"
-        reason = reason.removeprefix(INTERRUPTED).strip()
-    else:
-        head = "COULD NOT RUN" if reason else result.verdict.value.upper()
-        colour = {0: "green", 1: "red"}.get(result.exit_code, "magenta")
+    head, reason = None, ""
+    if incomplete and incomplete.outcome is Outcome.INTERRUPTED:
+        head, reason = "INTERRUPTED", incomplete.reason
+    elif incomplete:
+        head, reason = "COULD NOT RUN", str(incomplete)
     shortfall = result.coverage_shortfall(MIN_COVERAGE)
-    shown = f" · {one_line(reason, 300)}" if reason else f" · {shortfall}" if shortfall else ""
+    reason = mask(reason, secrets)
+    why = f" · {one_line(reason, 300)}" if reason else f" · {shortfall}" if shortfall else ""
     if not quiet:
         click.echo("")
-    click.echo(
-        click.style(head, fg=colour, bold=True) + f"{shown} · {counts} · {result.duration:.1f}s"
-    )
+    tail = f"{result.duration:.1f}s"
+    click.echo(verdict_line(result, tail, head=head, why=why, none="no checks finished"))
     if quiet:
         return
     for fact in run_facts(result):
@@ -162,9 +156,9 @@ def run_facts(result: RunResult) -> list[str]:
 
 
 def _skips_hint(result: RunResult, options: Conformance) -> None:
-    from calbot.contracts.engine.registry import NEEDS_EVENTS
+    from calbot.contracts.outcomes import SkipKind
 
-    starved = [c for c in result.checks if (c.reason or "").startswith(NEEDS_EVENTS)]
+    starved = [c for c in result.checks if c.skip_kind is SkipKind.NEEDS_EVENTS]
     if not starved:
         return
     if options.state_url or options.events or options.state_callable:

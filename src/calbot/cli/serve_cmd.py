@@ -26,6 +26,7 @@ from calbot.cli.listening import (
     max_body_option,
 )
 from calbot.cli.reporting import fail
+from calbot.contracts.outcomes import ExitCode
 from calbot.spec.throttles import RateLimit, RateLimitSyntaxError, parse_rate_limit
 
 if TYPE_CHECKING:
@@ -43,7 +44,6 @@ __all__ = [
     "serve",
 ]
 
-EXIT_OK = 0
 # The same as calbot.server.config's (a test checks); not imported, so `--help` stays fast.
 DEFAULT_MAX_BODY_BYTES = 1_000_000
 DEFAULT_MAX_EVENTS = 10_000
@@ -179,7 +179,7 @@ def serve(
             access_log=access_log,
             refusal_log_level=refusal_log_level,
         )
-    sys.exit(EXIT_OK)
+    sys.exit(ExitCode.OK)
 
 
 def _ledger(path: Path, api_keys: tuple[str, ...]) -> LedgerRecorder:

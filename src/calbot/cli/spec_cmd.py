@@ -6,10 +6,9 @@ import sys
 
 import click
 
+from calbot.contracts.outcomes import ExitCode
 from calbot.spec.loader import SpecReadError, read_document, spec_path
 from calbot.spec.validate import validate_document
-
-EXIT_VALID, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 
 
 @click.group()
@@ -29,14 +28,14 @@ def validate(path: str | None) -> None:
         document = read_document(target)
     except SpecReadError as exc:
         click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_UNREADABLE)
+        sys.exit(ExitCode.COULD_NOT_RUN)
     problems = validate_document(document)
     version = document.get("openapi", document.get("swagger", "?"))
     if not problems:
         click.echo(f"ok: {target} is a valid OpenAPI {version} document; examples match")
-        sys.exit(EXIT_VALID)
+        sys.exit(ExitCode.OK)
     noun = "problem" if len(problems) == 1 else "problems"
     click.echo(f"invalid: {target}: {len(problems)} {noun}")
     for problem in problems:
         click.echo(f"  [{problem.kind}] {problem}")
-    sys.exit(EXIT_INVALID)
+    sys.exit(ExitCode.FAILED)

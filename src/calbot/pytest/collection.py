@@ -10,12 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
-from calbot.contracts.engine.registry import CheckSpec
-from calbot.contracts.engine.runner import (
-    RATE_LIMIT_CONTRACT,
-    all_checks,
-    select,
-)
+from calbot.conformance.run import RATE_LIMIT_CONTRACT, CheckSpec, select_checks
 from calbot.contracts.results import CheckResult
 from calbot.exceptions import CalbotWarning
 from calbot.pytest.reporting import FINDINGS_SHOWN, CalbotFailure, ItemVerdict, judge
@@ -45,7 +40,7 @@ class CalbotChecks(pytest.Collector):
         self.plugin = plugin
 
     def collect(self) -> list[pytest.Item | pytest.Collector]:
-        specs = select(all_checks(), self.plugin.settings.conformance.contracts)
+        specs = select_checks(self.plugin.settings.conformance.contracts)
         burst = [spec for spec in specs if spec.contract == RATE_LIMIT_CONTRACT]
         groups = [(spec.id, [spec]) for spec in specs if spec not in burst]
         if burst:

@@ -5,28 +5,19 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Generator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
-from calbot.conformance import build
-from calbot.contracts.engine.coverage import coverage
-from calbot.contracts.engine.runner import (
-    all_checks,
-)
-from calbot.contracts.masking import mask
-from calbot.contracts.results import CheckResult, RunResult, new_run
+from calbot.contracts.results import CheckResult, RunResult
 from calbot.pytest.collection import COLLECTOR_NAME, CalbotCheck, CalbotChecks
 from calbot.pytest.coordination import Coordination
 from calbot.pytest.reporting import CalbotFailure
 from calbot.pytest.session import Runner
 from calbot.pytest.settings import read_settings
 from calbot.pytest.xdist import REPORT_ATTRIBUTE, dump_check, load_check
-
-if TYPE_CHECKING:
-    pass
 
 MIN_COVERAGE = "--calbot-min-coverage"
 
@@ -87,7 +78,7 @@ class ConformancePlugin:
             self.shared_dir = Path(tempfile.mkdtemp(prefix="calbot-xdist-"))
         self.workers += 1
         node.workerinput["calbot_shared_dir"] = str(self.shared_dir)
-        node.workerinput["calbot_seed"] = self.settings.run_options.seed
+        node.workerinput["calbot_seed"] = self.settings.conformance.seed
 
     # --- running ------------------------------------------------------------------------------
 
@@ -128,19 +119,20 @@ class ConformancePlugin:
 
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         """Say what is tested, how, and with which seed."""
-        label, states, _ = self._describe()
+        described = self.runner.opened.describe()
         budget = self.settings.conformance.rate_limit
         return [
-            f"calbot: {label} · state: {states} · seed {self.settings.run_options.seed}"
+            f"calbot: {described.target} · state: {described.state_setup} · seed {described.seed}"
             + (f" · budget {budget}" if budget else "")
         ]
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Close the target; the controller sums up the session and writes its reports."""
-        self.runner.close()
+        """The controller sums up the session and writes its reports; the target is closed."""
         if self.worker is not None or not self.checks:
+            self.runner.close()
             return
         self.result = self.session_result()
+        self.runner.close()
         if self.result.coverage_shortfall() and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if self.settings.report_dir is None:
@@ -190,47 +182,9 @@ class ConformancePlugin:
 
     def session_result(self) -> RunResult:
         """One RunResult of every check this session ran, in calbot's run order."""
-        order = {spec.id: index for index, spec in enumerate(all_checks())}
-        checks = sorted(self.checks.values(), key=lambda check: order.get(check.id, len(order)))
-        starts = [check.started_at for check in checks if check.started_at]
-        started = min(starts, default=self.started)
-        ends = [
-            check.started_at + timedelta(seconds=check.duration)
-            for check in checks
-            if check.started_at
-        ]
-        label, states, budgets = self._describe()
-        conformance = self.settings.conformance
-        ran = [spec for spec in all_checks() if spec.id in self.checks]
-        result = new_run(
-            label,
-            started,
-            duration=round((max(ends, default=started) - started).total_seconds(), 3),
-            seed=self.settings.run_options.seed,
-            strict=conformance.strict,
-            options={
-                "runner": "pytest",
-                "workers": self.workers or 1,
-                "max_examples": conformance.max_examples,
-                "rate_limit": budgets,
-                "max_wait": conformance.max_wait,
-                "state_setup": states,
-                "contracts": sorted({check.contract for check in checks}),
-                "throttled_waits": self.throttled_waits,
-            },
-            checks=checks,
-            min_coverage=conformance.min_coverage,
+        return self.runner.opened.gathered(
+            self.checks.values(),
+            began=self.started,
+            throttled_waits=self.throttled_waits,
+            first={"runner": "pytest", "workers": self.workers or 1},
         )
-        result.options["transient_retries"] = result.retried()
-        # What the session did not run (deselected, -x) counts as not selected.
-        result.coverage = coverage(all_checks(), ran, checks)
-        return result
-
-    def _describe(self) -> tuple[str, str, dict[str, str]]:
-        """The target's label, the state setup and the budgets (no request is sent)."""
-        target, states = build(self.settings.conformance)
-        try:
-            budgets = {f"{m} {p}": str(b) for (m, p), b in sorted(target.budgets.items())}
-            return mask(target.label, self.settings.secrets), states.description, budgets
-        finally:
-            target.close()

@@ -56,6 +56,8 @@ PLUGIN_NAME = "calbot-conformance"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """calbot's command-line options (they do nothing without --calbot-url)."""
+    from calbot.conformance import MAX_EXAMPLES, MAX_WAIT, TIMEOUT  # no engine module
+
     group = parser.getgroup("calbot", "calbot server conformance (active with --calbot-url)")
     group.addoption(
         "--calbot-url",
@@ -105,16 +107,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--calbot-max-wait",
         type=float,
-        default=60.0,
+        default=MAX_WAIT,
         metavar="S",
-        help="Longest wait for a Retry-After, in seconds (default: 60).",
+        help=f"Longest wait for a Retry-After, in seconds (default: {MAX_WAIT:g}).",
     )
     group.addoption(
         "--calbot-timeout",
         type=float,
-        default=10.0,
+        default=TIMEOUT,
         metavar="S",
-        help="Per-request timeout, in seconds (default: 10).",
+        help=f"Per-request timeout, in seconds (default: {TIMEOUT:g}).",
     )
     group.addoption(
         "--calbot-contracts",
@@ -124,9 +126,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--calbot-max-examples",
         type=int,
-        default=25,
+        default=MAX_EXAMPLES,
         metavar="N",
-        help="Generated examples per operation and mode, and state-machine runs (default: 25).",
+        help="Generated examples per operation and mode, and state-machine runs "
+        f"(default: {MAX_EXAMPLES}).",
     )
     group.addoption(
         "--calbot-seed",

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from calbot.contracts.masking import mask
 from calbot.contracts.results import CheckResult, Status, group_findings
 
-if TYPE_CHECKING:
-    pass
-
-
 FINDINGS_SHOWN = 10
 TEXT_SHOWN = 600
 CURL_SHOWN = 2000
-_CLI_FLAG = re.compile(
-    r"(?<![\w-])--(?=(?:api-key|second-api-key|state-url|event|rate-limit|no-rate-limit|"
-    r"max-wait|timeout|contracts|max-examples|seed|strict|require-state)\b)"
-)
 
 
 class CalbotFailure(Exception):
@@ -114,8 +105,3 @@ def _clip(text: str, limit: int) -> str:
 
 def _indent(text: str, width: int) -> str:
     return text.replace("\n", "\n" + " " * width)
-
-
-def pytest_flags(text: str | None) -> str | None:
-    """A reason that names a `calbot run` option, with the pytest option's name instead."""
-    return _CLI_FLAG.sub("--calbot-", text) if text else text

@@ -3,28 +3,32 @@
 from __future__ import annotations
 
 import os
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
-from calbot.conformance import Conformance
-from calbot.contracts.engine.registry import RunOptions
-from calbot.contracts.engine.runner import (
-    all_checks,
-    select,
-)
+from calbot.conformance import Conformance, Setting, new_seed
 from calbot.spec.throttles import RateLimit, RateLimitSyntaxError, parse_rate_limit
-
-if TYPE_CHECKING:
-    pass
-
 
 API_KEY_ENV = "CALBOT_API_KEY"
 SECOND_API_KEY_ENV = "CALBOT_SECOND_API_KEY"
+FLAGS: dict[Setting, str] = {
+    Setting.API_KEY: "--calbot-api-key",
+    Setting.STATE_URL: "--calbot-state-url",
+    Setting.EVENTS: "--calbot-event",
+    Setting.RATE_LIMIT: "--calbot-rate-limit",
+    Setting.RATE_LIMIT_CONTRACT: "--calbot-no-rate-limit",
+    Setting.MAX_WAIT: "--calbot-max-wait",
+}
+"""How the plugin names the settings the engine's texts point the user to (its options)."""
+
+
+def flag(setting: Setting) -> str:
+    """`setting` as the plugin's option (the run's `Spelling`)."""
+    return FLAGS[setting]
 
 
 @dataclass(frozen=True)
@@ -32,13 +36,11 @@ class Settings:
     """The --calbot-* options, checked."""
 
     conformance: Conformance
-    run_options: RunOptions
     report_dir: Path | None
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        keys = (self.conformance.api_key, self.conformance.second_api_key)
-        return tuple(key for key in keys if key)
+        return self.conformance.secrets
 
 
 def read_settings(config: pytest.Config) -> Settings:
@@ -55,11 +57,11 @@ def read_settings(config: pytest.Config) -> Settings:
             raise pytest.UsageError(f"{flag}: must be at least {least}, got {value}")
     worker: dict[str, Any] = getattr(config, "workerinput", {})
     seed = config.getoption("calbot_seed")
+    if seed is None:  # every xdist worker runs with the controller's
+        seed = worker.get("calbot_seed")
     if seed is None:
-        seed = worker.get("calbot_seed", random.randrange(2**31))
+        seed = new_seed()
     report_dir = config.getoption("calbot_report_dir")
-    strict = bool(config.getoption("calbot_strict"))
-    require_state = bool(config.getoption("calbot_require_state"))
     conformance = Conformance(
         url=config.getoption("calbot_url"),
         api_key=config.getoption("calbot_api_key") or os.environ.get(API_KEY_ENV) or None,
@@ -75,19 +77,11 @@ def read_settings(config: pytest.Config) -> Settings:
         contracts=contracts,
         max_examples=config.getoption("calbot_max_examples"),
         seed=seed,
-        strict=strict,
-        require_state=require_state,
+        strict=bool(config.getoption("calbot_strict")),
+        require_state=bool(config.getoption("calbot_require_state")),
         min_coverage=_min_coverage(config.getoption("calbot_min_coverage")),
     )
-    run_options = RunOptions(
-        max_examples=conformance.max_examples,
-        seed=seed,
-        rate_limit_contract=conformance.rate_limit_contract,
-        strict=strict,
-        require_state=require_state,
-        min_coverage=conformance.min_coverage,
-    )
-    return Settings(conformance, run_options, Path(report_dir) if report_dir else None)
+    return Settings(conformance, Path(report_dir) if report_dir else None)
 
 
 def _rate_limit(text: str | None) -> RateLimit | None:
@@ -111,20 +105,22 @@ def _min_coverage(text: str | None) -> float | None:
 
 
 def _contracts(text: str | None) -> list[str] | None:
+    from calbot.conformance import select_checks
+
     names = [name.strip() for name in (text or "").split(",") if name.strip()]
     if not names:
         return None
     try:
-        select(all_checks(), names)
+        select_checks(names)
     except ValueError as exc:
         raise pytest.UsageError(f"--calbot-contracts: {exc}") from None
     return names
 
 
 def _events(values: Sequence[str]) -> dict[str, list[str]]:
-    from calbot.contracts.engine.events import parse_event_ids
+    from calbot.conformance import parse_events
 
     try:
-        return parse_event_ids(values)
+        return parse_events(values)
     except ValueError as exc:
         raise pytest.UsageError(f"--calbot-event {exc}") from None

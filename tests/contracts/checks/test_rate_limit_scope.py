@@ -109,7 +109,8 @@ def test_with_no_clean_window_in_reach_an_early_429_is_not_judged_and_nothing_wa
     checks = by_name(run(AnotherClient(BUILTIN_BUDGET.limit), max_wait=0.5))
     at_budget = checks["at-the-budget"]
     assert at_budget.status is Status.SKIPPED
-    assert "past --max-wait 0.5 s, so when the first 429 comes is not judged" in (
+    # Named as Python names the setting (`calbot run` says --max-wait: tests/cli).
+    assert "past max_wait 0.5 s, so when the first 429 comes is not judged" in (
         at_budget.reason or ""
     )
     # The throttled request is compared with the bot as read before the burst (the server's

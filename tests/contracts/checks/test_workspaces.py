@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 
 from calbot.conformance import BUILTIN_BUDGET, Conformance, run_conformance
-from calbot.contracts.engine.preflight import CouldNotRun, preflight
+from calbot.contracts.engine.preflight import preflight
 from calbot.contracts.engine.registry import NO_SECOND_KEY
 from calbot.contracts.engine.target import Target, TargetConfig
+from calbot.contracts.outcomes import CouldNotRun
 from calbot.contracts.results import RunResult, Status
 from calbot.server import Handler, Request, Response, ServerConfig, create_app
 from calbot.spec.states import STATES_PATH

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from calbot.contracts.engine.preflight import CouldNotRun, TargetUnreachable, preflight
+from calbot.contracts.engine.preflight import preflight
 from calbot.contracts.engine.target import Target, TargetConfig
+from calbot.contracts.outcomes import CouldNotRun, TargetUnreachable
 from calbot.server import ServerConfig, create_app
 
 

@@ -81,9 +81,10 @@ def test_the_tries_run_out_after_the_bound() -> None:
 
 
 def test_a_retry_after_past_max_wait_stops_at_once_and_says_so() -> None:
-    why = next_wait(answer(507, "120"), 1, 0.0, 60.0)
+    why = next_wait(answer(507, "120"), 1, 0.0, 60.0, max_wait_named="--max-wait")
     assert isinstance(why, str)
-    assert "120 s" in why and "Retry-After" in why and "--max-wait" in why
+    assert "120 s" in why and "Retry-After" in why and "(--max-wait)" in why
+    assert "(max_wait)" in str(next_wait(answer(507, "120"), 1, 0.0, 60.0))  # Python's name
 
 
 def test_waiting_is_bounded_by_max_wait_in_all() -> None:

@@ -9,8 +9,6 @@ import pytest
 
 from calbot.contracts.engine.registry import CheckSpec, Context, RunOptions
 from calbot.contracts.engine.runner import (
-    CouldNotRun,
-    RunInterrupted,
     all_checks,
     hollow,
     run,
@@ -25,6 +23,7 @@ from calbot.contracts.engine.state_setup import (
     StateUnavailable,
 )
 from calbot.contracts.engine.target import Target, TargetConfig
+from calbot.contracts.outcomes import CouldNotRun, Outcome, RunInterrupted, SkipKind
 from calbot.contracts.results import Status
 from calbot.server import ServerConfig, create_app
 
@@ -52,8 +51,10 @@ def test_broken_state_setup_stops_the_run_with_could_not_run(target: Target) -> 
     result = caught.value.result
     assert result is not None and result.exit_code == 2
     assert result.incomplete is not None
-    assert result.incomplete.startswith("could not run: state setup failed: the state URL ")
-    assert "answered 404" in result.incomplete
+    assert result.incomplete.outcome is Outcome.COULD_NOT_RUN
+    assert str(result.incomplete).startswith("could not run: state setup failed: the state URL ")
+    assert "answered 404" in result.incomplete.reason
+    assert str(caught.value) == result.incomplete.reason
 
 
 def test_without_abort_broken_state_setup_is_the_checks_error(target: Target) -> None:
@@ -66,7 +67,11 @@ def test_without_abort_broken_state_setup_is_the_checks_error(target: Target) ->
 def test_a_run_starved_of_events_is_incomplete_unless_skips_are_allowed(target: Target) -> None:
     hollow_run = run(target, NoStates(), RunOptions(), contracts=["dedup", "override", "errors"])
     assert hollow_run.incomplete is not None
-    assert hollow_run.incomplete.startswith("verified too little: ")
+    assert hollow_run.incomplete.outcome is Outcome.VERIFIED_TOO_LITTLE
+    assert str(hollow_run.incomplete).startswith("verified too little: ")
+    starved = [c for c in hollow_run.checks if c.skip_kind is SkipKind.NEEDS_EVENTS]
+    assert 2 * len(starved) > len(hollow_run.checks)
+    assert all((c.reason or "").startswith("needs events: no state setup") for c in starved)
     assert hollow_run.exit_code == 2
     allowed = RunOptions(allow_skips=True)
     assert (
@@ -82,7 +87,8 @@ def test_ctrl_c_gives_the_partial_result(target: Target) -> None:
         run(target, states, RunOptions(), contracts=["ended"])
     result = caught.value.result
     assert result.exit_code == 130
-    assert (result.incomplete or "").startswith("interrupted (Ctrl-C)")
+    assert result.incomplete is not None and result.incomplete.outcome is Outcome.INTERRUPTED
+    assert str(result.incomplete).startswith("interrupted (Ctrl-C)")
 
 
 def test_select_names_the_check_ids_of_a_known_contract() -> None:

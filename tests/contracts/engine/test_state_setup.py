@@ -3,8 +3,10 @@ from typing import Any
 
 import pytest
 
+from calbot.cli.run_flags import flag
 from calbot.contracts.domain.timestamps import parse_timestamp
 from calbot.contracts.engine.events import EVENT_KINDS, event_params
+from calbot.contracts.engine.settings import Spelling, field_name
 from calbot.contracts.engine.state_setup import (
     CallableStates,
     GivenEvents,
@@ -79,18 +81,25 @@ def test_callable_states_failures_become_unavailable() -> None:
         CallableStates(lambda *a: {"no": "id"}).create_event("upcoming", {})
 
 
-def test_given_events_hand_out_each_id_once(target: Target) -> None:
+@pytest.mark.parametrize(
+    ("spelling", "words"), [(field_name, "events upcoming=<id>"), (flag, "--event upcoming=<id>")]
+)
+def test_given_events_hand_out_each_id_once(spelling: Spelling, words: str) -> None:
+    """The reason names the setting that gives events as the front end that ran spells it."""
+    target = Target(TargetConfig(app=create_app(ServerConfig()), spelling=spelling))
     created = ProviderStates(target, "/_calbot/states").create_event(
         "upcoming", event_params("upcoming", now=NOW)
     )
     given = GivenEvents(target, {"upcoming": [created["id"]]})
     assert given.create_event("upcoming", {})["id"] == created["id"]
-    with pytest.raises(StateUnavailable, match="--event upcoming=<id>"):
+    with pytest.raises(StateUnavailable, match=words):
         given.create_event("upcoming", {})
     with pytest.raises(StateUnavailable, match="ended"):
         given.create_event("ended", {})
 
 
 def test_no_states_says_how_to_give_some() -> None:
-    with pytest.raises(StateUnavailable, match="--state-url"):
+    with pytest.raises(StateUnavailable, match=r"give state_url .* with events KIND=ID"):
         NoStates().create_event("upcoming", {})
+    with pytest.raises(StateUnavailable, match=r"give --state-url .* with --event KIND=ID"):
+        NoStates(flag).create_event("upcoming", {})

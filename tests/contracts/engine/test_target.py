@@ -234,7 +234,7 @@ def test_a_retry_after_past_max_wait_stops_retrying_and_says_so() -> None:
     assert len(app.seen) == 1 and "slept" not in target.memo
     mark = persisted(response)
     assert mark is not None and mark.tries == 1
-    assert "120 s" in mark.why and "--max-wait" in mark.why
+    assert "120 s" in mark.why and "(max_wait)" in mark.why  # as Python names it
 
 
 def test_waiting_in_all_is_bounded_by_max_wait() -> None:
