@@ -102,6 +102,7 @@ def next_wait(
     waited: float,
     max_wait: float,
     most: int = MAX_TRANSIENT_TRIES,
+    *,
     max_wait_named: str = "max_wait",
 ) -> float | str:
     """The wait before retrying a transient `response`, the answer to try number `tries`

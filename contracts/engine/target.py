@@ -202,7 +202,9 @@ class Target:
             answers.append(status)
             tries, most = policy.tries(status, answers)
             named = self.spell(Setting.MAX_WAIT)
-            wait = next_wait(response, tries, waited, self.config.max_wait, most, named)
+            wait = next_wait(
+                response, tries, waited, self.config.max_wait, most, max_wait_named=named
+            )
             if isinstance(wait, str):
                 if policy.marks(status):
                     mark = Persisted(status, len(answers), waited, wait, tuple(answers))
