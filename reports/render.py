@@ -148,7 +148,7 @@ def environment() -> Environment:
     env.filters.update(
         capfirst=filters.capfirst,
         duration=filters.duration,
-        excerpt=filters.excerpt,
+        shortened=filters.shortened,
         md_code=filters.md_code,
         md_fenced=filters.md_fenced,
         md_text=filters.md_text,

@@ -32,6 +32,7 @@ from calbot.contracts.results import (
     new_run,
 )
 from calbot.contracts.rules import CLIENT_RULES, CLIENT_RULES_BY_ID, source_of
+from calbot.spec.text import shorten
 from calbot.spec.throttles import TRANSIENT_STATUSES, RateLimit, parse_retry_after
 
 DEFAULT_TIGHT_LOOP = RateLimit(5, 1.0)
@@ -530,8 +531,7 @@ def exchange(record: LedgerRecord) -> Exchange:
 
 def _quote(key: str | None, limit: int = 80) -> str:
     text = "" if key is None else key
-    text = text if len(text) <= limit else text[: limit - 1] + "…"
-    return json.dumps(text, ensure_ascii=False)
+    return json.dumps(shorten(text, limit), ensure_ascii=False)
 
 
 _SYMBOL = {Status.FAILED: "✗", Status.WARNING: "!"}
@@ -555,8 +555,7 @@ def describe_violations(
             lines.append(f"      expected: {finding.expected}")
             request = finding.exchanges[-1].request_body if finding.exchanges else None
             if request:
-                cut = request if len(request) <= 200 else request[:199] + "…"
-                lines.append(f"      request body: {cut}")
+                lines.append(f"      request body: {shorten(request, 200)}")
         if len(check.findings) > per_rule:
             lines.append(f"    … and {len(check.findings) - per_rule} more")
     return "\n".join(lines)

@@ -16,10 +16,10 @@ import click
 
 from calbot.cli.reporting import STATUS_MARKS
 from calbot.contracts.engine.activity import Activity
-from calbot.contracts.engine.excerpt import one_line
 from calbot.contracts.engine.registry import CheckSpec
 from calbot.contracts.masking import mask
 from calbot.contracts.results import CheckResult, Status, describe_retries
+from calbot.spec.text import one_line
 
 LIVE_TICK = 0.25
 LINE = 200

@@ -121,9 +121,9 @@ def summarize(
     result: RunResult, options: Conformance, secrets: tuple[str, ...], *, quiet: bool
 ) -> None:
     """The verdict line (all that `-q` prints), then what a user acts on."""
-    from calbot.contracts.engine.excerpt import one_line
     from calbot.contracts.masking import mask
     from calbot.contracts.results import INTERRUPTED
+    from calbot.spec.text import one_line
 
     reason = mask(result.incomplete or "", secrets)
     if reason.startswith(COULD_NOT_RUN):
@@ -182,9 +182,9 @@ def _skips_hint(result: RunResult, options: Conformance) -> None:
 
 def _findings(result: RunResult, secrets: tuple[str, ...]) -> None:
     """The findings, a few per check, in a stable order (rule, operation, signature)."""
-    from calbot.contracts.engine.excerpt import one_line
     from calbot.contracts.masking import mask
     from calbot.contracts.results import Status, group_findings
+    from calbot.spec.text import one_line
 
     listed = 0
     for check in result.checks:
