@@ -47,7 +47,7 @@ _EXPORTS: dict[str, str] = {
     "create_app": "calbot.server",
     "running": "calbot.server",
     # reports
-    "render": "calbot.reports.render",
+    "render": "calbot.reports",
     "write_reports": "calbot.reports",
     "read_result": "calbot.reports",
     # the fragment
@@ -93,8 +93,7 @@ if TYPE_CHECKING:
         Verdict,
     )
     from calbot.exceptions import CalbotWarning, ClientRuleViolation, ClientRuleWarning
-    from calbot.reports import read_result, write_reports
-    from calbot.reports.render import render
+    from calbot.reports import read_result, render, write_reports
     from calbot.server import ServerConfig, create_app, running
     from calbot.spec import load_spec
 

@@ -55,6 +55,7 @@ from calbot.contracts.engine.transport import SyncASGITransport
 from calbot.contracts.results import CheckResult, Finding, RunResult, Status
 from calbot.contracts.rules import CLIENT_RULES_BY_ID
 from calbot.exceptions import ClientRuleViolation, ClientRuleWarning
+from calbot.reports.formats import FORMATS
 from calbot.server import App, Request, ServerConfig, create_app, running
 from calbot.server.faults import Fault, Faults, parse_fault, scenario
 from calbot.server.recorder import Ledger
@@ -314,7 +315,7 @@ class ClientServer:
             warnings.warn(ClientRuleWarning(f"calbot (not failing): {text}"), stacklevel=2)
 
     def write_reports(
-        self, out_dir: str | Path, formats: Iterable[str] = ("html", "md", "junit", "json")
+        self, out_dir: str | Path, formats: Iterable[str] = FORMATS
     ) -> dict[str, Path]:
         """Write calbot's reports of the verdict so far into `out_dir`."""
         from calbot.reports import write_reports

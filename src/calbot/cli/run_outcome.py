@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from calbot.cli.reporting import FORMATS, write_reports_or_exit
+from calbot.cli.reporting import write_reports_or_exit
+from calbot.reports.formats import FORMATS
 
 if TYPE_CHECKING:
     from calbot.conformance import Conformance
@@ -218,7 +219,7 @@ class RunCommand(click.Command):
 def _usage_report(ctx: click.Context, args: list[str], error: click.UsageError) -> None:
     """Best effort: the reports say the run could not run, and why (never raises)."""
     from calbot.conformance import Conformance
-    from calbot.reports.render import write_reports
+    from calbot.reports import write_reports
 
     directory = ctx.params.get("report_dir") or _given(args, "--report-dir") or "calbot-report"
     formats = ctx.params.get("formats") or list(FORMATS)
