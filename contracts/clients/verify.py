@@ -31,12 +31,9 @@ from calbot.contracts.results import (
     level_status,
     new_run,
 )
-from calbot.contracts.rules import CLIENT_RULES, CLIENT_RULES_BY_ID, source_of
+from calbot.contracts.rules import CLIENT_RULES, CLIENT_RULES_BY_ID, DEFAULT_TIGHT_LOOP, source_of
 from calbot.spec.text import shorten
 from calbot.spec.throttles import TRANSIENT_STATUSES, RateLimit, parse_retry_after
-
-DEFAULT_TIGHT_LOOP = RateLimit(5, 1.0)
-"""More than 5 requests within 1 s to the same call after a 429 or 5xx is a tight loop."""
 
 WRITES = (SCHEDULE, UNSCHEDULE)
 TRANSIENT = tuple(sorted(TRANSIENT_STATUSES))

@@ -44,16 +44,11 @@ import httpx
 import pytest
 
 from calbot.contracts.clients.ledger import LedgerRecord, answer_message
-from calbot.contracts.clients.verify import (
-    DEFAULT_TIGHT_LOOP,
-    ClientRuleOptions,
-    client_result,
-    describe_violations,
-)
+from calbot.contracts.clients.verify import ClientRuleOptions, client_result, describe_violations
 from calbot.contracts.domain.timestamps import format_timestamp, parse_timestamp
 from calbot.contracts.engine.transport import SyncASGITransport
 from calbot.contracts.results import CheckResult, Finding, RunResult, Status
-from calbot.contracts.rules import CLIENT_RULES_BY_ID
+from calbot.contracts.rules import CLIENT_RULES_BY_ID, DEFAULT_TIGHT_LOOP
 from calbot.exceptions import ClientRuleViolation, ClientRuleWarning
 from calbot.reports.formats import FORMATS
 from calbot.server import App, Request, ServerConfig, create_app, running
