@@ -10,12 +10,12 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from calbot.contracts.domain.operations import GET_BOT, operation_name
+from calbot.contracts.domain.operations import GET_BOT_OPERATION, operation_name
 from calbot.spec import load_spec
 
 _URI = "urn:calbot:spec"
 # checked by its own rule (meeting_url.bot-object), with the latitude the docs leave
-_JUDGED_ELSEWHERE = {operation_name(GET_BOT): ("meeting_url",)}
+_JUDGED_ELSEWHERE = {operation_name(GET_BOT_OPERATION): ("meeting_url",)}
 
 
 @functools.cache
