@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from calbot.contracts.domain.model import NOT_FOUND, Outcome, envelope
+from calbot.contracts.domain.model import NOT_FOUND_BODY, Outcome, envelope
 from calbot.serving.limits import (
     body_too_large_message,
     request_timeout_message,
@@ -81,7 +81,7 @@ def detail(status: int, message: str, headers: Headers = ()) -> Response:
 
 def not_found() -> Response:
     """404 `{"detail": "Not found."}`."""
-    return Response(404, dict(NOT_FOUND))
+    return Response(404, dict(NOT_FOUND_BODY))
 
 
 def unauthorized() -> Response:
