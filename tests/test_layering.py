@@ -1,7 +1,7 @@
 """Every layer stays in its place: an inner layer never imports an outer one (design.md).
 
-Inner to outer: spec → generators → contracts.domain → contracts (engine, checks, clients) →
-reports → the adapters (CLI, pytest plugin, reference server, proxy). Read from the source with
+Inner to outer: spec → generators → contracts.domain → contracts.judges → contracts (engine,
+checks, clients, traffic) → reports → the adapters (CLI, pytest plugin, reference server, proxy). Read from the source with
 `ast`, so a lazy import inside a function counts too.
 """
 
@@ -36,10 +36,13 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "calbot.contracts.masking",
         "calbot.serving",
     ),
+    # the judges both sides call (active checks, passive verdict): pure, on answers as JSON
+    "calbot.contracts.judges": ("calbot.spec", "calbot.contracts.domain", *RESULT_MODEL),
     # the passive verdict: pure functions over ledger records (the curl builder reused)
     "calbot.contracts.traffic": (
         "calbot.spec",
         "calbot.contracts.domain",
+        "calbot.contracts.judges",
         "calbot.contracts.clients.ledger",
         "calbot.contracts.engine.curl",
         *RESULT_MODEL,

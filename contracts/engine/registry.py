@@ -32,6 +32,7 @@ from calbot.contracts.engine.events import event_params
 from calbot.contracts.engine.retrying import persisted
 from calbot.contracts.engine.state_setup import StateSetup, StateSetupFailed, StateUnavailable
 from calbot.contracts.engine.target import Target
+from calbot.contracts.judges.answers import is_server_error
 from calbot.contracts.results import CheckResult, Finding, Level, Status
 from calbot.contracts.rules import RULES_BY_ID
 from calbot.spec.text import shorten
@@ -314,7 +315,7 @@ class Context:
             actual=f"{response.status_code} {_excerpt(response)}",
             response=response,
             signature=f"{what}: status {response.status_code}",
-            rule=SERVER_ERROR_RULE if response.status_code >= 500 else None,
+            rule=SERVER_ERROR_RULE if is_server_error(response.status_code) else None,
         )
         return False
 

@@ -94,14 +94,3 @@ def problems(operation: str, status: int, body: object) -> list[str]:
 def _describe(error: Any) -> str:
     where = "/".join(str(part) for part in error.absolute_path) or "(the body)"
     return f"{where}: {error.message[:300]}"
-
-
-@functools.cache
-def _meeting_url_validator() -> Draft202012Validator:
-    root = {"$ref": f"{_URI}#/components/schemas/MeetingUrl"}
-    return Draft202012Validator(root, registry=_registry(), format_checker=FormatChecker())
-
-
-def meeting_url_problems(value: object) -> list[str]:
-    """What in a Bot's meeting_url object does not match the fragment's MeetingUrl."""
-    return [_describe(error) for error in _meeting_url_validator().iter_errors(value)]
