@@ -1,8 +1,8 @@
 """Every layer stays in its place: an inner layer never imports an outer one (design.md).
 
 Inner to outer: spec → generators → contracts.domain → contracts.judges → contracts (engine,
-checks, clients, traffic) → reports → the adapters (CLI, pytest plugin, reference server, proxy). Read from the source with
-`ast`, so a lazy import inside a function counts too.
+checks, clients, traffic) → reports → the adapters (CLI, pytest plugin, reference server,
+proxy). Read from the source with `ast`, so a lazy import inside a function counts too.
 """
 
 from __future__ import annotations
