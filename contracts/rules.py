@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from calbot.contracts.results import Level
+from calbot.spec.throttles import RateLimit
 
 
 class Evidence(StrEnum):
@@ -54,6 +55,11 @@ RFC_6585_429 = "https://www.rfc-editor.org/rfc/rfc6585#section-4"
 RFC_9110_404 = "https://www.rfc-editor.org/rfc/rfc9110#name-404-not-found"
 
 RECALL_DOC_PREFIXES = ("https://docs.recall.ai/",)
+
+DEFAULT_TIGHT_LOOP = RateLimit(5, 1.0)
+"""`client.no-tight-loop`'s default threshold: more than 5 requests within 1 s to the same call
+after a 429 or 5xx is a tight loop (`calbot client-report --tight-loop`, the client fixture's
+`tight_loop`)."""
 """Where a documented rule's sources live: Recall's docs site (pages and published OpenAPI)."""
 
 _LEVEL = {Evidence.DOCUMENTED: Level.MUST, Evidence.INFERRED: Level.SHOULD}
@@ -395,9 +401,9 @@ CLIENT_RULES: tuple[Rule, ...] = (
         "client.no-tight-loop",
         "retries",
         "After a 429, a 409 or a 5xx, the client does not retry in a tight loop: at most N "
-        "requests per period to the same call (default 5 per 1 s, a configurable reading of "
-        "Recall's 'retry after Retry-After', 'retry with exponential backoff' and 'retry every "
-        "30 seconds').",
+        f"requests per period to the same call (default {DEFAULT_TIGHT_LOOP.limit} per "
+        f"{DEFAULT_TIGHT_LOOP.period:g} s, a configurable reading of Recall's 'retry after "
+        "Retry-After', 'retry with exponential backoff' and 'retry every 30 seconds').",
         D_ERRORS,
     ),
     _documented(

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime
 
 from calbot.contracts.results import Exchange
+from calbot.spec.text import shorten_counting
 
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _BACKTICKS = re.compile("`+")
@@ -16,13 +17,9 @@ def printable(text: str) -> str:
     return _INVALID_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def excerpt(text: str | None, limit: int) -> str:
-    """At most `limit` characters of `text`, saying how many were left out."""
-    if text is None:
-        return ""
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}… [{len(text) - limit} more characters]"
+def shortened(text: str | None, limit: int) -> str:
+    """At most `limit` characters of `text`, saying how many were left out ("" for None)."""
+    return "" if text is None else shorten_counting(text, limit)
 
 
 def duration(seconds: float) -> str:
@@ -85,7 +82,7 @@ def response_text(exchange: Exchange, limit: int) -> str:
 def _http(first: str, headers: dict[str, str], body: str | None, limit: int) -> str:
     lines = [first, *(f"{name}: {value}" for name, value in headers.items())]
     if body:
-        lines += ["", excerpt(body, limit)]
+        lines += ["", shortened(body, limit)]
     return "\n".join(lines)
 
 

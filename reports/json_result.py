@@ -17,6 +17,7 @@ from typing import Any
 import jsonschema
 
 from calbot.contracts.results import SCHEMA_VERSION, RunResult
+from calbot.spec.text import one_line
 
 SCHEMA_FILE = "result.schema.json"
 
@@ -144,6 +145,5 @@ def _path(parts: Any) -> str:
     return "/" + "/".join(str(part) for part in parts) if parts else "(top level)"
 
 
-def _short(message: str, limit: int = 160) -> str:
-    message = " ".join(message.split())
-    return message if len(message) <= limit else message[: limit - 1] + "…"
+def _short(message: str) -> str:
+    return one_line(message, 160)

@@ -1,8 +1,8 @@
 """Every layer stays in its place: an inner layer never imports an outer one (design.md).
 
-Inner to outer: spec → generators → contracts.domain → contracts (engine, checks, clients) →
-reports → the adapters (CLI, pytest plugin, reference server, proxy). Read from the source with
-`ast`, so a lazy import inside a function counts too.
+Inner to outer: spec → generators → contracts.domain → contracts.judges → contracts (engine,
+checks, clients, traffic) → reports → the adapters (CLI, pytest plugin, reference server,
+proxy). Read from the source with `ast`, so a lazy import inside a function counts too.
 """
 
 from __future__ import annotations
@@ -41,11 +41,14 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "calbot.contracts.masking",
         "calbot.serving",
     ),
+    # the judges both sides call (active checks, passive verdict): pure, on answers as JSON
+    "calbot.contracts.judges": ("calbot.spec", "calbot.contracts.domain", *RESULT_MODEL),
     # the passive verdict: pure functions over ledger records, read through the one ledger view
     # (the curl builder reused)
     "calbot.contracts.traffic": (
         "calbot.spec",
         "calbot.contracts.domain",
+        "calbot.contracts.judges",
         "calbot.contracts.clients.ledger",
         "calbot.contracts.clients.view",
         "calbot.contracts.engine.curl",

@@ -31,7 +31,6 @@ SRC = Path(calbot.__file__).parent
 CONTRACTS = Path(calbot.contracts.__file__).parent
 ENGINE = "calbot.contracts.engine"
 # Leaves the engine with issue 19's text helpers (`calbot.spec.text`): drop it then.
-NOT_YET_MOVED = {"calbot.contracts.engine.excerpt"}
 # curl's own options, in the reproduction commands (not a calbot front end's).
 CURL_OPTIONS = {"--data-binary", "--data-raw"}
 FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
@@ -71,8 +70,6 @@ ADAPTERS = sorted([*(SRC / "cli").glob("*.py"), *(SRC / "pytest").glob("*.py")])
 def test_the_cli_and_the_plugin_import_no_engine_module(path: Path) -> None:
     """They start runs through the facade; the engine is its business."""
     for module in imported(path):
-        if module in NOT_YET_MOVED:
-            continue
         assert not (module == ENGINE or module.startswith(f"{ENGINE}.")), (
             f"{path.parent.name}/{path.name} imports {module}: go through calbot.conformance"
         )

@@ -10,6 +10,7 @@ import httpx
 from calbot.contracts.domain.timestamps import format_timestamp, parse_timestamp
 from calbot.contracts.engine.registry import Context, check
 from calbot.contracts.engine.steps import only_bot_id, schedule_ok
+from calbot.contracts.judges.behaviour import Defaults, expected_defaults
 from calbot.spec.meeting_urls import mismatches
 
 # A form Recall's published Zoom pattern covers (zoom.us/j/<id> with pwd), so the Bot's object
@@ -57,11 +58,14 @@ def _same_time(
 def _same_url(  # noqa: PLR0917
     ctx: Context,
     what: str,
-    url: str,
+    defaults: Defaults,
     bot: dict[str, Any],
     entry: dict[str, Any],
     response: httpx.Response,
 ) -> None:
+    url = defaults.meeting_url
+    if url is None:
+        return  # the event has no meeting URL, and bot_config gave none
     problems = mismatches(bot.get("meeting_url"), url)
     if problems:
         ctx.fail(
@@ -71,7 +75,7 @@ def _same_url(  # noqa: PLR0917
             response=response,
             signature=f"{what}: meeting_url object",
         )
-    if entry.get("meeting_url") != url:
+    if not defaults.joins(entry.get("meeting_url")):
         ctx.fail(
             f"{what}: bots[].meeting_url is not the URL the bot joins",
             expected=url,
@@ -87,16 +91,17 @@ def from_the_event(ctx: Context) -> None:
     if scheduled is None:
         return
     event, body, bot, response = scheduled
-    _same_time(
-        ctx,
-        "the bot's join_at (default: the event's start_time)",
-        event["start_time"],
-        bot.get("join_at"),
-        response,
-    )
-    if isinstance(event.get("meeting_url"), str):
-        url = event["meeting_url"]
-        _same_url(ctx, "default meeting URL", url, bot, body["bots"][0], response)
+    defaults = expected_defaults({}, event.get("meeting_url"), event.get("start_time"))
+    if not defaults.joins_at(bot.get("join_at")):
+        what = "the bot's join_at (default: the event's start_time)"
+        ctx.fail(
+            f"{what} is not {event['start_time']}",
+            expected=event["start_time"],
+            actual=bot.get("join_at"),
+            response=response,
+            signature=what,
+        )
+    _same_url(ctx, "default meeting URL", defaults, bot, body["bots"][0], response)
 
 
 @check(
@@ -110,8 +115,11 @@ def bot_config_meeting_url_wins(ctx: Context) -> None:
     scheduled = _scheduled_bot(ctx, {"meeting_url": OVERRIDE_URL})
     if scheduled is None:
         return
-    _event, body, bot, response = scheduled
-    _same_url(ctx, "bot_config.meeting_url", OVERRIDE_URL, bot, body["bots"][0], response)
+    event, body, bot, response = scheduled
+    defaults = expected_defaults(
+        {"meeting_url": OVERRIDE_URL}, event.get("meeting_url"), event.get("start_time")
+    )
+    _same_url(ctx, "bot_config.meeting_url", defaults, bot, body["bots"][0], response)
 
 
 @check(

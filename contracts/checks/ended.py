@@ -15,10 +15,10 @@ from typing import Any
 
 import httpx
 
-from calbot.contracts.domain.model import ENDED_MESSAGE, INVALID_DATA_MESSAGE
 from calbot.contracts.domain.timestamps import format_timestamp, parse_timestamp
 from calbot.contracts.engine.registry import Context, Skip, check
 from calbot.contracts.engine.steps import bot_ids, read_event
+from calbot.contracts.judges.answers import ENDED_LITERALS, ended_body_differences
 
 DOCUMENTED = "https://docs.recall.ai/reference/calendar_events_bot_create"
 
@@ -52,30 +52,17 @@ def server_clock(response: httpx.Response) -> datetime | None:
 
 def documented_refusal(ctx: Context, response: httpx.Response, what: str) -> None:
     """A finding unless the answer is 400 with code, message and non_field_errors exactly as
-    documented."""
+    documented (other keys allowed: `ended_body_differences`, the passive verdict's judge too)."""
     if not ctx.expect_status(response, 400, what):
         return
     answer = ctx.json_object(response, "the ended-event answer")
     if answer is None:
         return
-    literal = {
-        "code": "invalid_request_data",
-        "message": INVALID_DATA_MESSAGE,
-        "errors.non_field_errors": [ENDED_MESSAGE],
-    }
-    errors = answer.get("errors")
-    if not isinstance(errors, dict):
-        errors = {}
-    got = {
-        "code": answer.get("code"),
-        "message": answer.get("message"),
-        "errors.non_field_errors": errors.get("non_field_errors"),
-    }
-    wrong = {name: got[name] for name in literal if got[name] != literal[name]}
+    wrong = ended_body_differences(answer)
     if wrong:
         ctx.fail(
             f"the ended-event body differs from Recall's documented one ({DOCUMENTED}): {what}",
-            expected={name: literal[name] for name in wrong},
+            expected={name: ENDED_LITERALS[name] for name in wrong},
             actual=wrong,
             response=response,
             signature="ended body: " + ",".join(sorted(wrong)),

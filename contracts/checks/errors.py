@@ -10,6 +10,7 @@ import uuid
 from calbot.contracts.domain.operations import BOT, EVENT, EVENT_BOT
 from calbot.contracts.engine.registry import Context, Skip, check
 from calbot.contracts.engine.settings import Setting
+from calbot.contracts.judges.answers import is_detail_body
 
 WRONG_KEY = "calbot-deliberately-wrong-key"
 
@@ -85,9 +86,7 @@ def detail_bodies(ctx: Context) -> None:
             body = response.json()
         except ValueError:
             body = None
-        if response.status_code in (401, 404) and not (
-            isinstance(body, dict) and isinstance(body.get("detail"), str)
-        ):
+        if response.status_code in (401, 404) and not is_detail_body(body):
             ctx.fail(
                 f'the {response.status_code} body is not {{"detail": "..."}}',
                 expected='{"detail": "..."}',

@@ -11,28 +11,20 @@ from __future__ import annotations
 from typing import Any
 
 from calbot.contracts.engine.registry import Context, check
-from calbot.contracts.engine.steps import bots_of, only_bot_id, read_event, schedule_ok
-from calbot.spec import load_spec
-from calbot.spec.meeting_urls import example_urls, is_documented_form, mismatches
-
-
-def _not_a_string(ctx: Context, where: str, value: object, *, nullable: bool) -> None:
-    if isinstance(value, str) or (nullable and value is None):
-        return
-    ctx.fail(
-        f"{where} is not a string",
-        expected="a string" + (" or null" if nullable else ""),
-        actual=value,
-        signature=f"{where} type {type(value).__name__}",
-    )
+from calbot.contracts.engine.steps import only_bot_id, read_event, schedule_ok
+from calbot.contracts.judges.meeting_urls import bot_meeting_url_problems, meeting_urls_not_strings
+from calbot.spec.meeting_urls import example_urls, is_documented_form
 
 
 def _event_strings(ctx: Context, event: dict[str, Any], where: str) -> None:
-    _not_a_string(
-        ctx, f"{where}: CalendarEvent.meeting_url", event.get("meeting_url"), nullable=True
-    )
-    for item in bots_of(event):
-        _not_a_string(ctx, f"{where}: bots[].meeting_url", item.get("meeting_url"), nullable=False)
+    for wrong in meeting_urls_not_strings(event):
+        field = f"{where}: {wrong.field}"
+        ctx.fail(
+            f"{field} is not a string",
+            expected=wrong.expected,
+            actual=wrong.value,
+            signature=f"{field} type {type(wrong.value).__name__}",
+        )
 
 
 @check(
@@ -63,19 +55,6 @@ def _url_cases() -> list[tuple[str, str]]:
     return cases
 
 
-def _bot_url_validator() -> Any:
-    from jsonschema import Draft202012Validator
-    from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT202012
-
-    document = load_spec()
-    resource = Resource.from_contents(document, default_specification=DRAFT202012)
-    registry: Registry[Any] = Registry().with_resource("urn:calbot:spec", resource)
-    return Draft202012Validator(
-        {"$ref": "urn:calbot:spec#/components/schemas/MeetingUrl"}, registry=registry
-    )
-
-
 @check(
     "meeting_url",
     "object-on-the-bot",
@@ -84,7 +63,6 @@ def _bot_url_validator() -> Any:
 )
 def object_on_the_bot(ctx: Context) -> None:
     """For each platform's published link forms, the Bot's meeting_url is its object, matching."""
-    validator = _bot_url_validator()
     event = ctx.event()
     for platform, url in _url_cases():
         body = {"deduplication_key": ctx.key(platform), "bot_config": {"meeting_url": url}}
@@ -103,23 +81,23 @@ def object_on_the_bot(ctx: Context) -> None:
         if bot is None:
             continue
         value = bot.get("meeting_url")
-        shape_errors = [error.message for error in validator.iter_errors(value)]
-        if not isinstance(value, dict) or shape_errors:
+        wrong = bot_meeting_url_problems(value, url)
+        if wrong is None:
+            continue
+        if wrong.shape:
             ctx.fail(
                 f"the Bot's meeting_url for the {platform} link {url} is not the per-platform "
                 "object",
                 expected=f"a {platform} meeting_url object (https://docs.recall.ai/docs/meeting-urls)",
-                actual={"sent": url, "meeting_url": value, "problems": shape_errors[:3]},
+                actual={"sent": url, "meeting_url": value, "problems": wrong.problems[:3]},
                 response=response,
                 signature=f"bot meeting_url shape {platform} {type(value).__name__}",
             )
-            continue
-        problems = mismatches(value, url)
-        if problems:
+        else:
             ctx.fail(
                 f"the Bot's meeting_url object does not match the {platform} link {url}",
                 expected=url,
-                actual={"sent": url, "meeting_url": value, "problems": problems},
+                actual={"sent": url, "meeting_url": value, "problems": wrong.problems},
                 response=response,
                 signature=f"bot meeting_url mismatch {platform}",
             )

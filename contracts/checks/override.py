@@ -9,6 +9,7 @@ from typing import Any
 
 from calbot.contracts.engine.registry import Context, check
 from calbot.contracts.engine.steps import bot_ids, only_bot_id, read_bot, read_event, schedule_ok
+from calbot.contracts.judges.behaviour import merged_metadata
 
 FIRST_CONFIG: dict[str, Any] = {
     "bot_name": "calbot first config",
@@ -58,7 +59,8 @@ def replaces_whole_config(ctx: Context) -> None:
             expected={"calbot_both": "new"},
             actual=metadata,
         )
-    merged = [f"metadata.{name}" for name in ("calbot_first_only",) if name in metadata] + [
+    kept = merged_metadata([FIRST_CONFIG], SECOND_CONFIG, metadata) or []
+    merged = [f"metadata.{name}" for name in kept] + [
         name
         for name in ("automatic_leave", "recording_config")
         if bot.get(name) == FIRST_CONFIG[name]

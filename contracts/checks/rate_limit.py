@@ -31,6 +31,7 @@ from calbot.contracts.engine.pacing import SAFETY, SLACK_SECONDS
 from calbot.contracts.engine.registry import Context, NoState, Skip, check
 from calbot.contracts.engine.settings import Setting
 from calbot.contracts.engine.steps import bots_of, schedule_ok
+from calbot.contracts.judges.answers import usable_retry_after
 from calbot.spec.throttles import RateLimit, parse_retry_after
 
 MEMO = "rate_limit.burst"
@@ -365,7 +366,7 @@ def retry_after(ctx: Context) -> None:
     """The 429 carries Retry-After as delta-seconds or an HTTP-date."""
     throttled = _needs_429(_burst(ctx))
     value = throttled.headers.get("retry-after")
-    if parse_retry_after(value) is None:
+    if not usable_retry_after(value):
         ctx.fail(
             "the 429 has no usable Retry-After header",
             expected="Retry-After: <seconds> or an HTTP-date (https://docs.recall.ai/reference/errors)",

@@ -6,6 +6,7 @@ from calbot.contracts.domain.operations import EVENT_BOT
 from calbot.contracts.engine.registry import Context, check
 from calbot.contracts.engine.retrying import MALFORMED_TRANSIENT
 from calbot.contracts.engine.target import TargetError
+from calbot.contracts.judges.answers import is_server_error
 
 JSON = {"Content-Type": "application/json"}
 DEEP = 10_000
@@ -58,7 +59,7 @@ def hostile_bodies(ctx: Context) -> None:
                 signature=f"{what}: no answer",
             )
             continue
-        if response.status_code >= 500:
+        if is_server_error(response.status_code):
             ctx.fail(
                 f"{what}: answered {response.status_code}",
                 expected="a 4xx answer",
@@ -67,7 +68,7 @@ def hostile_bodies(ctx: Context) -> None:
                 signature=f"{what}: 5xx",
             )
     after = ctx.get_event(event["id"])
-    if after.status_code >= 500:
+    if is_server_error(after.status_code):
         ctx.fail(
             "the target answers 5xx after hostile input",
             expected=200,

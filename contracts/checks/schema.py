@@ -46,8 +46,8 @@ RULE_BY_CHECK = {
     "positive_data_acceptance": "schema.valid-requests-accepted",
     "status_code_conformance": "schema.error-answers",
 }
-ERROR_ANSWERS = "schema.error-answers"
-NOT_FOUND = "errors.not-found"
+ERROR_ANSWERS_RULE = "schema.error-answers"
+NOT_FOUND_RULE = "errors.not-found"
 CHECK_BY_CODE = {
     "ST101": "not_a_server_error",
     "ST201": "negative_data_rejection",
@@ -93,10 +93,10 @@ def _checks(positive: bool) -> list[Callable[..., Any]]:
 def _rule(check_name: str, status: int, negative_parts: frozenset[str]) -> str:
     """The rule a schemathesis failure breaks, by evidence (see the module's docstring)."""
     if check_name == "negative_data_rejection" and "BODY" not in negative_parts:
-        return NOT_FOUND  # only the path id was broken: a 4xx for it is inferred
+        return NOT_FOUND_RULE  # only the path id was broken: a 4xx for it is inferred
     if check_name in RULE_BY_CHECK:
         return RULE_BY_CHECK[check_name]
-    return "schema.responses" if status < 400 else ERROR_ANSWERS
+    return "schema.responses" if status < 400 else ERROR_ANSWERS_RULE
 
 
 @dataclass(frozen=True, slots=True)

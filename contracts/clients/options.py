@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from calbot.contracts.rules import CLIENT_RULES_BY_ID
+from calbot.contracts.rules import CLIENT_RULES_BY_ID, DEFAULT_TIGHT_LOOP
 from calbot.spec.throttles import RateLimit
-
-DEFAULT_TIGHT_LOOP = RateLimit(5, 1.0)
-"""More than 5 requests within 1 s to the same call after a 429 or 5xx is a tight loop."""
 
 
 @dataclass(frozen=True, slots=True)

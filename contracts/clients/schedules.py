@@ -15,6 +15,7 @@ from typing import Any
 from calbot.contracts.clients.ledger.record import SCHEDULE, UNSCHEDULE, LedgerRecord
 from calbot.contracts.clients.options import ClientRuleOptions
 from calbot.contracts.clients.view import Findings, LedgerView
+from calbot.spec.text import shorten
 
 
 def request_conforms(view: LedgerView, options: ClientRuleOptions) -> Findings:
@@ -183,5 +184,4 @@ def flatten_errors(errors: Mapping[str, Any], prefix: str = "") -> list[str]:
 
 def _quote(key: str | None, limit: int = 80) -> str:
     text = "" if key is None else key
-    text = text if len(text) <= limit else text[: limit - 1] + "…"
-    return json.dumps(text, ensure_ascii=False)
+    return json.dumps(shorten(text, limit), ensure_ascii=False)

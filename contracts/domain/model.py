@@ -41,7 +41,7 @@ INVALID_DATA_MESSAGE = (
 ENDED_MESSAGE = "Cannot schedule bot as calendar event has ended."
 DELETED_MESSAGE = "Cannot schedule bot as calendar event has been deleted."
 NO_MEETING_URL_MESSAGE = "Cannot schedule bot as calendar event has no meeting URL."
-NOT_FOUND: Json = {"detail": "Not found."}
+NOT_FOUND_BODY: Json = {"detail": "Not found."}
 DEFAULT_BOT_NAME = "Meeting Notetaker"
 
 
@@ -208,7 +208,7 @@ class Workspace:
         """`POST /api/v2/calendar-events/{id}/bot/`."""
         event = self.events.get(event_id)
         if event is None:
-            return Outcome(404, dict(NOT_FOUND))
+            return Outcome(404, dict(NOT_FOUND_BODY))
         request = validation.schedule_request_errors(body)
         if isinstance(request, dict):
             return Outcome(400, envelope(request))
@@ -229,7 +229,7 @@ class Workspace:
         """`DELETE /api/v2/calendar-events/{id}/bot/`: idempotent."""
         event = self.events.get(event_id)
         if event is None:
-            return Outcome(404, dict(NOT_FOUND))
+            return Outcome(404, dict(NOT_FOUND_BODY))
         if event.bots:
             self._detach(event)
             event.updated_at = self.clock()
@@ -238,12 +238,12 @@ class Workspace:
     def get_event(self, event_id: str) -> Outcome:
         """`GET /api/v2/calendar-events/{id}/`."""
         event = self.events.get(event_id)
-        return Outcome(200, self.event_json(event)) if event else Outcome(404, dict(NOT_FOUND))
+        return Outcome(200, self.event_json(event)) if event else Outcome(404, dict(NOT_FOUND_BODY))
 
     def get_bot(self, bot_id: str) -> Outcome:
         """`GET /api/v1/bot/{id}/`."""
         bot = self.bots.get(bot_id)
-        return Outcome(200, self.bot_json(bot)) if bot else Outcome(404, dict(NOT_FOUND))
+        return Outcome(200, self.bot_json(bot)) if bot else Outcome(404, dict(NOT_FOUND_BODY))
 
     # --- rules --------------------------------------------------------------------------------
 
@@ -390,7 +390,7 @@ __all__ = [
     "ENDED_BODY",
     "ENDED_MESSAGE",
     "INVALID_DATA_MESSAGE",
-    "NOT_FOUND",
+    "NOT_FOUND_BODY",
     "Bot",
     "BotEntry",
     "Event",

@@ -20,11 +20,18 @@ EVENT = "/api/v2/calendar-events/{id}/"
 BOT = "/api/v1/bot/{id}/"
 TEMPLATES: tuple[str, ...] = (EVENT_BOT, EVENT, BOT)
 
-SCHEDULE: Operation = ("POST", EVENT_BOT)
-UNSCHEDULE: Operation = ("DELETE", EVENT_BOT)
-GET_EVENT: Operation = ("GET", EVENT)
-GET_BOT: Operation = ("GET", BOT)
-OPERATIONS: tuple[Operation, ...] = (SCHEDULE, UNSCHEDULE, GET_EVENT, GET_BOT)
+SCHEDULE_OPERATION: Operation = ("POST", EVENT_BOT)
+UNSCHEDULE_OPERATION: Operation = ("DELETE", EVENT_BOT)
+GET_EVENT_OPERATION: Operation = ("GET", EVENT)
+GET_BOT_OPERATION: Operation = ("GET", BOT)
+OPERATIONS: tuple[Operation, ...] = (
+    SCHEDULE_OPERATION,
+    UNSCHEDULE_OPERATION,
+    GET_EVENT_OPERATION,
+    GET_BOT_OPERATION,
+)
+"""The four operations as `(METHOD, path template)` tuples; their names as ledgers and reports
+spell them (`operation_name`) are `calbot.contracts.clients.ledger.SCHEDULE` and so on."""
 
 # A trailing slash is optional; an id is one non-empty path segment.
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(

@@ -173,8 +173,3 @@ def _uuid(value: object) -> str | None:
         return str(uuid.UUID(str(value)))
     except ValueError:
         return None
-
-
-def is_uuid(value: str) -> bool:
-    """True for a UUID in any of its usual spellings (ids in paths)."""
-    return _uuid(value) is not None

@@ -21,9 +21,9 @@ import uuid
 import httpx
 
 from calbot.contracts.domain.operations import EVENT
-from calbot.contracts.engine.excerpt import one_line
 from calbot.contracts.engine.target import Target, TargetError
 from calbot.contracts.outcomes import CouldNotRun, TargetUnreachable
+from calbot.spec.text import one_line
 
 REFUSED = (401, 403)
 

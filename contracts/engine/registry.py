@@ -33,14 +33,18 @@ from calbot.contracts.engine.events import event_params
 from calbot.contracts.engine.retrying import persisted
 from calbot.contracts.engine.state_setup import StateSetup, StateSetupFailed, StateUnavailable
 from calbot.contracts.engine.target import Target
+from calbot.contracts.judges.answers import is_server_error
 from calbot.contracts.results import CheckResult, Finding, Level, Status
 from calbot.contracts.rules import RULES_BY_ID
+from calbot.spec.text import shorten
 
 SERVER_ERROR_RULE = "robustness.no-5xx"
 TRANSIENT_RULE = "robustness.transient-clears"
 NO_SECOND_KEY = "no second workspace's API key was given"
 # A finding with no single response rests on the check's latest API exchanges: at most these.
 EVIDENCE_EXCHANGES = 6
+BODY_EXCERPT = 301
+"""How much of a body a finding's `actual` quotes: 300 characters and "…"."""
 
 
 class Skip(Exception):
@@ -311,7 +315,7 @@ class Context:
             actual=f"{response.status_code} {_excerpt(response)}",
             response=response,
             signature=f"{what}: status {response.status_code}",
-            rule=SERVER_ERROR_RULE if response.status_code >= 500 else None,
+            rule=SERVER_ERROR_RULE if is_server_error(response.status_code) else None,
         )
         return False
 
@@ -350,6 +354,5 @@ def _show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def _excerpt(response: httpx.Response, limit: int = 300) -> str:
-    text = response.text
-    return text if len(text) <= limit else text[:limit] + "…"
+def _excerpt(response: httpx.Response) -> str:
+    return shorten(response.text, BODY_EXCERPT)

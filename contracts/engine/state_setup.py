@@ -11,11 +11,11 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from calbot.contracts.domain.operations import EVENT
-from calbot.contracts.engine.excerpt import one_line
 from calbot.contracts.engine.retrying import persisted
 from calbot.contracts.engine.settings import Setting, Spelling, field_name
 from calbot.contracts.engine.target import Target, TargetError
 from calbot.spec.states import STATE_NAME
+from calbot.spec.text import one_line
 
 StateCallable = Callable[[str, str, dict[str, Any]], Mapping[str, Any] | None]
 

@@ -9,6 +9,7 @@ import httpx
 
 from calbot.contracts.engine.registry import SERVER_ERROR_RULE, TRANSIENT_RULE, Context
 from calbot.contracts.engine.retrying import persisted
+from calbot.contracts.judges.answers import is_envelope, is_server_error
 
 
 def bots_of(event: dict[str, Any]) -> list[dict[str, Any]]:
@@ -69,16 +70,6 @@ def schedule_pair(ctx: Context, key: str) -> tuple[dict[str, Any], dict[str, Any
     return (first, second) if first is not None and second is not None else None
 
 
-def is_envelope(body: object) -> bool:
-    """Whether `body` is Recall's error envelope `{code, message, errors}`."""
-    return (
-        isinstance(body, dict)
-        and isinstance(body.get("code"), str)
-        and isinstance(body.get("message"), str)
-        and isinstance(body.get("errors"), dict)
-    )
-
-
 def refused_in_envelope(ctx: Context, event_id: str, what: str, body: Any) -> None:
     """POST `body`: a finding unless it is refused with 400 (the check's rule), and one of the
     inferred `schema.error-envelope` when the 400 is not in the envelope."""
@@ -116,7 +107,7 @@ def no_server_error(ctx: Context, response: httpx.Response, what: str) -> bool:
             rule=TRANSIENT_RULE,
         )
         return False
-    if response.status_code >= 500:
+    if is_server_error(response.status_code):
         ctx.fail(
             f"{what}: the server answered {response.status_code}",
             expected="no 5xx (Recall answers invalid input with 400)",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from calbot.contracts.judges.answers import is_detail_body, is_server_error, usable_retry_after
 from calbot.contracts.results import Finding
 from calbot.contracts.traffic.traffic import PROXY, Traffic
-from calbot.spec.throttles import TRANSIENT_STATUSES, parse_retry_after
+from calbot.spec.throttles import TRANSIENT_STATUSES
 
 Findings = list[Finding] | None
 
@@ -20,7 +21,7 @@ def detail_bodies(traffic: Traffic) -> Findings:
     findings = []
     for record in judged:
         body = record.response
-        if isinstance(body, dict) and isinstance(body.get("detail"), str):
+        if is_detail_body(body):
             continue
         findings.append(
             traffic.finding(
@@ -50,7 +51,7 @@ def retry_after(traffic: Traffic) -> Findings:
             signature="retry-after " + ("missing" if record.retry_after is None else "unparseable"),
         )
         for record in throttled
-        if parse_retry_after(record.retry_after, record.time) is None
+        if not usable_retry_after(record.retry_after, record.time)
     ]
 
 
@@ -68,7 +69,7 @@ def no_server_errors(traffic: Traffic) -> Findings:
             signature=f"status {record.status}",
         )
         for record in traffic.answers
-        if record.status >= 500 and record.status not in OUTAGE
+        if is_server_error(record.status, OUTAGE)
     ]
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from calbot.contracts.clients.ledger import GET_BOT, GET_EVENT, SCHEDULE, UNSCHEDULE, LedgerRecord
 from calbot.contracts.domain.timestamps import parse_timestamp
+from calbot.contracts.judges.behaviour import expected_defaults, merged_metadata, metadata_keys
 from calbot.contracts.results import Finding
 from calbot.contracts.traffic.traffic import Traffic
 
@@ -29,7 +29,7 @@ class Scheduled:
     event_id: str
     bot_id: str
     config: dict[str, Any] | None
-    event_start: datetime | None
+    event_start: object  # the answer's start_time, as given
     event_url: str | None
     bot_url: object
 
@@ -52,7 +52,7 @@ def schedules(traffic: Traffic) -> list[Scheduled]:
                 record.resource or "",
                 str(bots[0].get("bot_id")),
                 config if isinstance(config, dict) else None,
-                parse_timestamp(answer.get("start_time")),
+                answer.get("start_time"),
                 answer.get("meeting_url") if isinstance(answer.get("meeting_url"), str) else None,
                 bots[0].get("meeting_url"),
             )
@@ -84,23 +84,19 @@ def defaults_from_event(traffic: Traffic) -> Findings:
     for scheduled in done:
         if scheduled.bot_id in shared or scheduled.config is None:
             continue
-        given = scheduled.config.get("meeting_url")
-        expected = (
-            given.strip() if isinstance(given, str) and given.strip() else scheduled.event_url
-        )
-        if expected is None or not isinstance(scheduled.bot_url, str):
+        defaults = expected_defaults(scheduled.config, scheduled.event_url, scheduled.event_start)
+        if defaults.meeting_url is None or not isinstance(scheduled.bot_url, str):
             continue
         judged = True
-        if scheduled.bot_url.strip() != expected:
-            source = "bot_config" if expected != scheduled.event_url else "the event"
+        if not defaults.joins(scheduled.bot_url):
             findings.append(
                 traffic.finding(
                     "defaults.from-event",
                     scheduled.record,
-                    f"the bot's meeting_url is not the one {source} gave",
-                    expected=expected,
+                    f"the bot's meeting_url is not the one {defaults.url_from} gave",
+                    expected=defaults.meeting_url,
                     actual=scheduled.bot_url,
-                    signature=f"meeting_url not from {source}",
+                    signature=f"meeting_url not from {defaults.url_from}",
                 )
             )
     for record in traffic.of(GET_BOT):
@@ -108,24 +104,22 @@ def defaults_from_event(traffic: Traffic) -> Findings:
         if record.status != 200 or not isinstance(record.response, dict) or not earlier:
             continue
         last = earlier[-1]
-        join_at = parse_timestamp(record.response.get("join_at"))
-        if last.bot_id in shared or last.config is None or join_at is None:
+        join_at = record.response.get("join_at")
+        if last.bot_id in shared or last.config is None or parse_timestamp(join_at) is None:
             continue
-        given_at = parse_timestamp(last.config.get("join_at")) if "join_at" in last.config else None
-        expected_at = given_at or last.event_start
-        if expected_at is None:
+        defaults = expected_defaults(last.config, last.event_url, last.event_start)
+        if defaults.join_at is None:
             continue
         judged = True
-        if join_at != expected_at:
-            source = "bot_config" if given_at else "the event's start_time"
+        if not defaults.joins_at(join_at):
             findings.append(
                 traffic.finding(
                     "defaults.from-event",
                     record,
-                    f"the Bot's join_at is not {source}",
-                    expected=expected_at.isoformat(),
-                    actual=str(record.response.get("join_at")),
-                    signature=f"join_at not from {source}",
+                    f"the Bot's join_at is not {defaults.join_at_from}",
+                    expected=defaults.join_at.isoformat(),
+                    actual=str(join_at),
+                    signature=f"join_at not from {defaults.join_at_from}",
                 )
             )
     return findings if judged else None
@@ -161,12 +155,12 @@ def override_replaces(traffic: Traffic) -> Findings:
         same_event = [s for s in earlier if s.event_id == last.event_id]
         if last.config is None or any(s.config is None for s in same_event):
             continue
-        dropped = set().union(*(_metadata_keys(s) for s in same_event[:-1])) - _metadata_keys(last)
+        earlier_configs = [s.config or {} for s in same_event[:-1]]
         metadata = record.response.get("metadata")
-        if not dropped or not isinstance(metadata, dict):
+        kept = merged_metadata(earlier_configs, last.config, metadata)
+        if kept is None:
             continue
         judged = True
-        kept = sorted(dropped & set(metadata))
         if kept:
             findings.append(
                 traffic.finding(
@@ -174,14 +168,9 @@ def override_replaces(traffic: Traffic) -> Findings:
                     record,
                     f"the Bot still has metadata {', '.join(kept)} that the last schedule "
                     f"(#{last.record.seq}) dropped: the configs were merged",
-                    expected=f"metadata keys {sorted(_metadata_keys(last))}",
+                    expected=f"metadata keys {sorted(metadata_keys(last.config))}",
                     actual={"metadata": metadata},
                     signature="override merged metadata",
                 )
             )
     return findings if judged else None
-
-
-def _metadata_keys(scheduled: Scheduled) -> set[str]:
-    metadata = (scheduled.config or {}).get("metadata")
-    return set(metadata) if isinstance(metadata, dict) else set()

@@ -1,4 +1,5 @@
-"""What the upstream refuses: ended events (the documented body, exactly), invalid requests."""
+"""What the upstream refuses: ended events (the documented body's literals exactly, other keys
+allowed, as the active check judges it), invalid requests."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import timedelta
 from calbot.contracts.clients.ledger import SCHEDULE, LedgerRecord
 from calbot.contracts.domain.model import ENDED_BODY
 from calbot.contracts.domain.validation import NOT_A_STRING, NOT_BLANK, NOT_NULL, REQUIRED, TOO_LONG
+from calbot.contracts.judges.answers import ended_body_differences
 from calbot.contracts.results import Finding
 from calbot.contracts.traffic.traffic import Traffic
 from calbot.spec.evidence import documented_violations
@@ -20,7 +22,8 @@ the upstream's may differ)."""
 
 
 def ended_refused(traffic: Traffic) -> Findings:
-    """A schedule on an ended event is refused with the documented 400 body, exactly.
+    """A schedule on an ended event is refused with the documented 400 body: its literals
+    exactly, other keys allowed (`ended_body_differences`, the active check's judge too).
 
     An answer is judged when it says the event has ended, or when the traffic showed the event's
     end time well before the (valid) request. A deleted event may be refused otherwise.
@@ -46,7 +49,7 @@ def ended_refused(traffic: Traffic) -> Findings:
                     signature="ended accepted",
                 )
             )
-        elif record.response != ENDED_BODY:
+        elif ended_body_differences(record.response):
             findings.append(
                 traffic.finding(
                     "ended.refused",

@@ -10,12 +10,12 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from calbot.contracts.domain.operations import GET_BOT, operation_name
+from calbot.contracts.domain.operations import GET_BOT_OPERATION, operation_name
 from calbot.spec import load_spec
 
 _URI = "urn:calbot:spec"
 # checked by its own rule (meeting_url.bot-object), with the latitude the docs leave
-_JUDGED_ELSEWHERE = {operation_name(GET_BOT): ("meeting_url",)}
+_JUDGED_ELSEWHERE = {operation_name(GET_BOT_OPERATION): ("meeting_url",)}
 
 
 @functools.cache
@@ -94,14 +94,3 @@ def problems(operation: str, status: int, body: object) -> list[str]:
 def _describe(error: Any) -> str:
     where = "/".join(str(part) for part in error.absolute_path) or "(the body)"
     return f"{where}: {error.message[:300]}"
-
-
-@functools.cache
-def _meeting_url_validator() -> Draft202012Validator:
-    root = {"$ref": f"{_URI}#/components/schemas/MeetingUrl"}
-    return Draft202012Validator(root, registry=_registry(), format_checker=FormatChecker())
-
-
-def meeting_url_problems(value: object) -> list[str]:
-    """What in a Bot's meeting_url object does not match the fragment's MeetingUrl."""
-    return [_describe(error) for error in _meeting_url_validator().iter_errors(value)]

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from calbot.contracts.clients.ledger import GET_BOT, GET_EVENT, SCHEDULE, UNSCHEDULE
+from calbot.contracts.judges.meeting_urls import bot_meeting_url_problems, meeting_urls_not_strings
 from calbot.contracts.results import Finding
-from calbot.contracts.traffic.schemas import (
-    documented_statuses,
-    meeting_url_problems,
-    problems,
-    validator,
-)
+from calbot.contracts.traffic.schemas import documented_statuses, problems, validator
 from calbot.contracts.traffic.traffic import Traffic, shown
-from calbot.spec.meeting_urls import is_documented_form, mismatches
+from calbot.spec.meeting_urls import is_documented_form
 
 EVENT_ANSWERS = (SCHEDULE, UNSCHEDULE, GET_EVENT)
 # judged by their own rules: 401/404 bodies (errors.bodies), 5xx (robustness.no-5xx)
@@ -78,28 +72,18 @@ def event_string(traffic: Traffic) -> Findings:
     ]
     if not events:
         return None
-    findings = []
-    for record in events:
-        body: dict[str, Any] = record.response
-        wrong = []
-        value = body.get("meeting_url")
-        if not (value is None or isinstance(value, str)):
-            wrong.append(("CalendarEvent.meeting_url", value))
-        for item in body.get("bots") or ():
-            if isinstance(item, dict) and not isinstance(item.get("meeting_url"), str):
-                wrong.append(("bots[].meeting_url", item.get("meeting_url")))
-        for where, value in wrong:
-            findings.append(
-                traffic.finding(
-                    "meeting_url.event-string",
-                    record,
-                    f"{where} is not a string",
-                    expected="a string" + (" or null" if where.startswith("Calendar") else ""),
-                    actual={where: value},
-                    signature=f"{where} type {type(value).__name__}",
-                )
-            )
-    return findings
+    return [
+        traffic.finding(
+            "meeting_url.event-string",
+            record,
+            f"{wrong.field} is not a string",
+            expected=wrong.expected,
+            actual={wrong.field: wrong.value},
+            signature=f"{wrong.field} type {type(wrong.value).__name__}",
+        )
+        for record in events
+        for wrong in meeting_urls_not_strings(record.response)
+    ]
 
 
 def bot_object(traffic: Traffic) -> Findings:
@@ -124,37 +108,35 @@ def bot_object(traffic: Traffic) -> Findings:
         value = record.response.get("meeting_url")
         if value is None:
             continue
-        shape = _object_problems(value)
-        if shape:
+        url = sorted(covered)[0]
+        verdicts = [bot_meeting_url_problems(value, each) for each in sorted(covered)]
+        wrong = verdicts[0]
+        if wrong is None or any(verdict is None for verdict in verdicts):
+            continue  # the object of one of the URLs it was scheduled with
+        if wrong.shape:
             findings.append(
                 traffic.finding(
                     "meeting_url.bot-object",
                     record,
                     "the Bot's meeting_url is not the per-platform object",
-                    expected=f"the MeetingUrl object for {sorted(covered)[0]}",
-                    actual={"meeting_url": value, "problems": shape[:3]},
+                    expected=f"the MeetingUrl object for {url}",
+                    actual={"meeting_url": value, "problems": wrong.problems[:3]},
                     signature=f"bot meeting_url shape {type(value).__name__}",
                 )
             )
-        elif all(mismatches(value, url) for url in covered):
-            url = sorted(covered)[0]
+        else:
+            platform = value.get("platform") if isinstance(value, dict) else None
             findings.append(
                 traffic.finding(
                     "meeting_url.bot-object",
                     record,
                     "the Bot's meeting_url object does not match the URL it was scheduled with",
                     expected=url,
-                    actual={"meeting_url": value, "problems": mismatches(value, url)},
-                    signature=f"bot meeting_url mismatch {value.get('platform')}",
+                    actual={"meeting_url": value, "problems": wrong.problems},
+                    signature=f"bot meeting_url mismatch {platform}",
                 )
             )
     return findings if judged else None
-
-
-def _object_problems(value: object) -> list[str]:
-    if not isinstance(value, dict):
-        return [f"a {type(value).__name__}, not an object"]
-    return meeting_url_problems(value)
 
 
 def _paths(found: list[str]) -> set[str]:

@@ -60,7 +60,7 @@ _EXPORTS: dict[str, str] = {
     "create_app": "calbot.server",
     "running": "calbot.server",
     # reports
-    "render": "calbot.reports.render",
+    "render": "calbot.reports",
     "write_reports": "calbot.reports",
     "read_result": "calbot.reports",
     # the fragment
@@ -93,8 +93,8 @@ if TYPE_CHECKING:
     from calbot.exceptions import ClientRuleViolation as ClientRuleViolation
     from calbot.exceptions import ClientRuleWarning as ClientRuleWarning
     from calbot.reports import read_result as read_result
+    from calbot.reports import render as render
     from calbot.reports import write_reports as write_reports
-    from calbot.reports.render import render as render
     from calbot.server import ServerConfig as ServerConfig
     from calbot.server import create_app as create_app
     from calbot.server import running as running

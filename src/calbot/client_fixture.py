@@ -44,13 +44,14 @@ import httpx
 import pytest
 
 from calbot.contracts.clients.ledger import LedgerRecord, answer_message
-from calbot.contracts.clients.options import DEFAULT_TIGHT_LOOP, ClientRuleOptions
+from calbot.contracts.clients.options import ClientRuleOptions
 from calbot.contracts.clients.verify import client_result
 from calbot.contracts.domain.timestamps import format_timestamp, parse_timestamp
 from calbot.contracts.engine.transport import SyncASGITransport
 from calbot.contracts.results import CheckResult, Finding, RunResult, Status
-from calbot.contracts.rules import CLIENT_RULES_BY_ID
+from calbot.contracts.rules import CLIENT_RULES_BY_ID, DEFAULT_TIGHT_LOOP
 from calbot.exceptions import ClientRuleViolation, ClientRuleWarning
+from calbot.reports.formats import FORMATS
 from calbot.server import App, Request, ServerConfig, create_app, running
 from calbot.server.faults import Fault, Faults, parse_fault, scenario
 from calbot.server.recorder import LedgerRecorder
@@ -311,7 +312,7 @@ class ClientServer:
             warnings.warn(ClientRuleWarning(f"calbot (not failing): {text}"), stacklevel=2)
 
     def write_reports(
-        self, out_dir: str | Path, formats: Iterable[str] = ("html", "md", "junit", "json")
+        self, out_dir: str | Path, formats: Iterable[str] = FORMATS
     ) -> dict[str, Path]:
         """Write calbot's reports of the verdict so far into `out_dir`."""
         from calbot.reports import write_reports

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from calbot.contracts.results import CheckResult, Level, Status
+from calbot.spec.text import shorten
 
 _SYMBOL = {Status.FAILED: "✗", Status.WARNING: "!"}
 
@@ -32,8 +33,7 @@ def describe_violations(
             lines.append(f"      expected: {finding.expected}")
             request = finding.exchanges[-1].request_body if finding.exchanges else None
             if request:
-                cut = request if len(request) <= 200 else request[:199] + "…"
-                lines.append(f"      request body: {cut}")
+                lines.append(f"      request body: {shorten(request, 200)}")
         if len(check.findings) > per_rule:
             lines.append(f"    … and {len(check.findings) - per_rule} more")
     return "\n".join(lines)

@@ -11,7 +11,6 @@ from calbot.contracts.domain.model import ENDED_BODY
 from calbot.server import Request, Response, ServerConfig, create_app
 from calbot.server.faults import (
     FAULT_HEADER,
-    FAULTS_PATH,
     SCENARIOS,
     Fault,
     Faults,
@@ -19,6 +18,7 @@ from calbot.server.faults import (
     parse_fault,
     scenario,
 )
+from calbot.spec.states import FAULTS_PATH
 
 EVENT = "0b8c7f5e-1111-4a2b-9c3d-1234567890ab"
 BOT_PATH = f"/api/v2/calendar-events/{EVENT}/bot/"

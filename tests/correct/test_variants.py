@@ -17,9 +17,9 @@ from calbot.server import Request, Response
 from calbot.spec.meeting_urls import example_urls
 from calbot.spec.states import DEFAULT_MEETING_URL, STATES_PATH
 from calbot.spec.throttles import TRANSIENT_STATUSES, RateLimit, parse_retry_after
+from tests.drf import char_field, drf_body, metadata_field
 
 from .answers import EXTRA, REWORDED_MESSAGE, UNSUPPORTED
-from .drf import char_field, drf_body
 from .family import KEYS, VARIANTS, VARIANTS_BY_NAME, Variant
 from .published import is_published_form
 from .transient import POOL_EMPTY, BusyKeys, Fresh
@@ -114,15 +114,21 @@ def test_char_fields_coerce_numbers_and_trim_but_keep_other_types() -> None:
     assert char_field([1]) == [1]
 
 
-def test_the_drf_reading_drops_null_optionals_and_leaves_metadata_values_alone() -> None:
+def test_the_drf_reading_drops_null_optionals_and_reads_metadata_values_as_char_fields() -> None:
     body = {
         "deduplication_key": " k ",
         "bot_config": {"bot_name": None, "join_at": None, "metadata": {"a": 1}, "meeting_url": 7},
     }
     assert drf_body(body) == {
         "deduplication_key": "k",
-        "bot_config": {"metadata": {"a": 1}, "meeting_url": "7"},
+        "bot_config": {"metadata": {"a": "1"}, "meeting_url": "7"},
     }
+
+
+def test_metadata_values_are_read_as_a_dict_of_nullable_char_fields() -> None:
+    read = metadata_field({"n": 7, "f": 0.5, "s": " x ", "none": None, "b": True, "l": [1]})
+    assert read == {"n": "7", "f": "0.5", "s": "x", "none": None, "b": True, "l": [1]}
+    assert metadata_field("not an object") == "not an object"
 
 
 def test_the_lenient_server_accepts_what_drf_accepts() -> None:
@@ -132,6 +138,10 @@ def test_the_lenient_server_accepts_what_drf_accepts() -> None:
     assert answer.status == 200, answer.body
     assert answer.body["bots"][0]["deduplication_key"] == "42"
     assert lenient.bot(answer.body)["bot_name"] == "0.0"
+    numbers = {"metadata": {"seats": 7, "team": " sales "}}
+    answer = lenient.schedule(event, {"deduplication_key": "k-numbers", "bot_config": numbers})
+    assert answer.status == 200, answer.body
+    assert lenient.bot(answer.body)["metadata"] == {"seats": "7", "team": "sales"}
     nulls = {"bot_name": None, "meeting_url": None, "join_at": None, "metadata": None}
     answer = lenient.schedule(event, {"deduplication_key": "  padded  ", "bot_config": nulls})
     assert answer.status == 200, answer.body
@@ -150,7 +160,8 @@ def test_the_lenient_server_still_refuses_what_the_docs_forbid() -> None:
         {"deduplication_key": "   ", "bot_config": {}},
         {"deduplication_key": "k" * 2001, "bot_config": {}},
         {"deduplication_key": "k", "bot_config": []},
-        {"deduplication_key": "k", "bot_config": {"metadata": {"a": 1}}},
+        {"deduplication_key": "k", "bot_config": {"metadata": {"a": True}}},
+        {"deduplication_key": "k", "bot_config": {"metadata": {"a": {"b": "c"}}}},
         {"deduplication_key": True, "bot_config": {}},
         {"deduplication_key": " " + "k" * 2001, "bot_config": {}},
     ]

@@ -27,7 +27,12 @@ from datetime import datetime, timedelta
 from itertools import cycle
 
 from calbot.contracts.domain.model import Event, Workspace
-from calbot.contracts.domain.operations import SCHEDULE, UNSCHEDULE, Operation, operation_of
+from calbot.contracts.domain.operations import (
+    SCHEDULE_OPERATION,
+    UNSCHEDULE_OPERATION,
+    Operation,
+    operation_of,
+)
 from calbot.contracts.domain.validation import ScheduleRequest, schedule_request_errors
 from calbot.server import Handler, Hook, Request, Response, ServerCore
 from calbot.server.messages import detail, throttled
@@ -160,7 +165,7 @@ class AdHocPool(ApiAnswers):
     def answer(
         self, request: Request, operation: Operation, workspace: Workspace, event: Event
     ) -> Response | None:
-        if operation != SCHEDULE or event.is_deleted:
+        if operation != SCHEDULE_OPERATION or event.is_deleted:
             return None
         now = self.now()
         checked = _schedule_request(request)
@@ -204,17 +209,21 @@ class BusyKeys(ApiAnswers):
     def __call__(self, request: Request, following: Handler) -> Response:
         response = super().__call__(request, following)
         found = operation_of(request.method, request.path)
-        if found and found[0] in (SCHEDULE, UNSCHEDULE) and response.status == 200:
+        if (
+            found
+            and found[0] in (SCHEDULE_OPERATION, UNSCHEDULE_OPERATION)
+            and response.status == 200
+        ):
             self.last = self._touched(request, found[1] or "", response)
         return response
 
     def answer(
         self, request: Request, operation: Operation, workspace: Workspace, event: Event
     ) -> Response | None:
-        if operation not in (SCHEDULE, UNSCHEDULE):
+        if operation not in (SCHEDULE_OPERATION, UNSCHEDULE_OPERATION):
             return None
         touched = {("event", event.id)} | {("key", bot.deduplication_key) for bot in event.bots}
-        if operation == SCHEDULE:
+        if operation == SCHEDULE_OPERATION:
             touched |= self._key(request)
         busy = touched & self.last
         if not busy or busy & self.seen:

@@ -13,8 +13,8 @@ from typing import Any
 from calbot.contracts.domain.model import Bot, Event, Json, Outcome, Workspace, envelope
 from calbot.spec.meeting_urls import parse_meeting_url
 from calbot.spec.states import DEFAULT_MEETING_URL
+from tests.drf import drf_body
 
-from .drf import drf_body
 from .published import is_published_form
 
 UNSUPPORTED_LINK = "This meeting link is not supported."

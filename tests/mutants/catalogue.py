@@ -34,6 +34,7 @@ from calbot.contracts.results import Level
 from calbot.server import App, Handler, Request, Response, ServerConfig, create_app
 from calbot.spec.meeting_urls import parse_meeting_url
 from calbot.spec.throttles import RateLimit
+from tests.drf import drf_body
 
 API_KEY = "calbot-mutant-key"
 
@@ -304,25 +305,15 @@ MUTANTS: tuple[Mutant, ...] = (
 # --- not failures: servers that use the latitude Recall's docs leave -------------------------
 
 
-def _drf_string(value: object) -> object:
-    """What Django REST Framework's CharField makes of a value: numbers as strings, trimmed."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        value = str(value)
-    return value.strip() if isinstance(value, str) else value
-
-
 class DrfLenient(Workspace):
-    """Reads the body as DRF does: numbers for strings, trimmed keys, null as "not given",
-    any string as a meeting_url (an unknown link gets a null object on the Bot)."""
+    """Reads the body as DRF does (`tests/drf.py`, the correct family's reading too): numbers
+    for strings, trimmed keys, null as "not given"; and any string as a meeting_url (an
+    unknown link gets a null object on the Bot)."""
 
     def schedule(self, event_id: str, body: object) -> Outcome:
-        if isinstance(body, dict):
-            body = {**body}
-            if "deduplication_key" in body:
-                body["deduplication_key"] = _drf_string(body["deduplication_key"])
-            config = body.get("bot_config")
-            if isinstance(config, dict):
-                body["bot_config"] = _drf_config(config)
+        body = drf_body(body)
+        if isinstance(body, dict) and isinstance(body.get("bot_config"), dict):
+            body = {**body, "bot_config": _unknown_link_dropped(body["bot_config"])}
         return super().schedule(event_id, body)
 
     def bot_json(self, bot: Bot) -> Json:
@@ -332,16 +323,11 @@ class DrfLenient(Workspace):
         return answer
 
 
-def _drf_config(config: Json) -> Json:
-    config = {key: value for key, value in config.items() if value is not None}
-    for name in ("bot_name", "meeting_url", "join_at"):
-        if name in config:
-            config[name] = _drf_string(config[name])
-    if isinstance(config.get("metadata"), dict):
-        config["metadata"] = {k: _drf_string(v) for k, v in config["metadata"].items()}
+def _unknown_link_dropped(config: Json) -> Json:
     url = config.get("meeting_url")
     if isinstance(url, str) and parse_meeting_url(url) is None:
-        del config["meeting_url"]  # kept out of the model's link check; the event's link joins
+        # kept out of the model's link check; the event's link joins
+        return {name: value for name, value in config.items() if name != "meeting_url"}
     return config
 
 

@@ -19,8 +19,8 @@ from calbot.contracts.engine.state_setup import NoStates, StateUnavailable
 from calbot.contracts.results import CheckResult, Finding, Level, Status
 from calbot.pytest.settings import FLAGS, flag
 from calbot.pytest.xdist import dump_check, load_check
+from calbot.reports import FILENAMES
 from calbot.reports.json_result import schema_errors
-from calbot.reports.render import FILENAMES
 from calbot.server import Handler, Request, Response, ServerConfig, running
 from calbot.spec.throttles import RateLimit
 

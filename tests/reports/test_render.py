@@ -9,7 +9,7 @@ import pytest
 from calbot.contracts.results import Finding, Level, RunResult, Status
 from calbot.contracts.rules import RULES
 from calbot.reports import FILENAMES, FORMATS, render, write_reports
-from calbot.reports.filters import duration, excerpt, md_code, md_fenced, when
+from calbot.reports.filters import duration, md_code, md_fenced, shortened, when
 from calbot.reports.matrix import rule_matrix
 from calbot.reports.view import Limits, build_view
 
@@ -92,8 +92,8 @@ def test_duration(seconds: float, text: str) -> None:
 
 
 def test_text_helpers() -> None:
-    assert excerpt("abcdef", 3) == "abc… [3 more characters]"
-    assert excerpt(None, 3) == ""
+    assert shortened("abcdef", 3) == "abc… [3 more characters]"
+    assert shortened(None, 3) == ""
     assert md_code("a`b") == "``a`b``"
     assert md_code("`x`") == "`` `x` ``"
     assert md_code("a|b", cell=True) == "`a\\|b`"

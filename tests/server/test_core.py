@@ -8,7 +8,12 @@ from typing import Any
 
 import pytest
 
-from calbot.contracts.domain.operations import GET_BOT, GET_EVENT, SCHEDULE, UNSCHEDULE
+from calbot.contracts.domain.operations import (
+    GET_BOT_OPERATION,
+    GET_EVENT_OPERATION,
+    SCHEDULE_OPERATION,
+    UNSCHEDULE_OPERATION,
+)
 from calbot.server import Handler, Request, Response, ServerConfig, ServerCore
 from calbot.spec.throttles import RateLimit
 
@@ -230,10 +235,10 @@ def test_each_key_is_its_own_workspace(keyed: ServerCore, setup_body: Any) -> No
 def test_default_budgets_are_the_documented_ones(core: ServerCore) -> None:
     budgets = {operation: limiter.budget for operation, limiter in core.limiters.items()}
     assert budgets == {
-        SCHEDULE: RateLimit(600, 60),
-        UNSCHEDULE: RateLimit(600, 60),
-        GET_EVENT: RateLimit(300, 60),
-        GET_BOT: RateLimit(300, 60),
+        SCHEDULE_OPERATION: RateLimit(600, 60),
+        UNSCHEDULE_OPERATION: RateLimit(600, 60),
+        GET_EVENT_OPERATION: RateLimit(300, 60),
+        GET_BOT_OPERATION: RateLimit(300, 60),
     }
 
 

@@ -12,6 +12,7 @@ from calbot.contracts.clients.ledger.record import Json
 from calbot.contracts.domain.validation import schedule_request_errors
 from calbot.contracts.masking import Masker, masker
 from calbot.spec.fields import MAX_KEY_LENGTH
+from calbot.spec.text import ELLIPSIS, shorten, shorten_counting
 
 MAX_STRING = 300
 MAX_ITEMS = 50
@@ -94,12 +95,12 @@ def excerpt(
             text = using.text(node)
             if len(text) > MAX_STRING:
                 cut = True
-                return text[:MAX_STRING] + f"… [{len(text) - MAX_STRING} more characters]"
+                return shorten_counting(text, MAX_STRING)
             return text
         if isinstance(node, Mapping | list):
             if depth >= MAX_DEPTH:
                 cut = True
-                return "…"
+                return ELLIPSIS
             items = list(node.items()) if isinstance(node, Mapping) else list(enumerate(node))
             if len(items) > MAX_ITEMS:
                 cut = True
@@ -130,7 +131,7 @@ def answer_message(body: Mapping[str, Any]) -> str | None:
 
 
 def _short(text: str, limit: int = MAX_STRING) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(text, limit)
 
 
 def short_path(path: str) -> str:

@@ -50,10 +50,10 @@ from calbot.contracts.domain.timestamps import format_timestamp, parse_timestamp
 
 LEDGER_VERSION = 1
 # Operations as the ledger names them ("POST /api/v2/calendar-events/{id}/bot/").
-SCHEDULE = operation_name(operations.SCHEDULE)
-UNSCHEDULE = operation_name(operations.UNSCHEDULE)
-GET_EVENT = operation_name(operations.GET_EVENT)
-GET_BOT = operation_name(operations.GET_BOT)
+SCHEDULE = operation_name(operations.SCHEDULE_OPERATION)
+UNSCHEDULE = operation_name(operations.UNSCHEDULE_OPERATION)
+GET_EVENT = operation_name(operations.GET_EVENT_OPERATION)
+GET_BOT = operation_name(operations.GET_BOT_OPERATION)
 
 DEFAULT_WORKSPACE = "default"
 """The workspace of every request to a reference server that has no API keys."""

@@ -15,6 +15,7 @@ from calbot.cli.reporting import (
     verdict_line,
     write_reports_or_exit,
 )
+from calbot.contracts.rules import DEFAULT_TIGHT_LOOP
 
 if TYPE_CHECKING:
     from calbot.contracts.results import RunResult
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 @click.option("--strict", is_flag=True, help="Warnings (SHOULD rules) fail the run too.")
 @click.option(
     "--tight-loop",
-    default="5/1s",
+    default=str(DEFAULT_TIGHT_LOOP),
     show_default=True,
     metavar="N/PERIOD",
     help="After a 429 or 5xx, more than N requests per PERIOD to the same call is a tight loop.",

@@ -17,9 +17,9 @@ import click
 
 from calbot.cli.reporting import STATUS_MARKS
 from calbot.conformance import Activity
-from calbot.contracts.engine.excerpt import one_line
 from calbot.contracts.masking import mask
 from calbot.contracts.results import CheckResult, Status, describe_retries
+from calbot.spec.text import one_line
 
 if TYPE_CHECKING:
     from calbot.conformance import CheckSpec

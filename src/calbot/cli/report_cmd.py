@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from calbot.cli.reporting import fail
+from calbot.reports.formats import FORMATS
 
 
 @click.group()
@@ -19,7 +20,7 @@ def report() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["html", "md", "junit", "json"]),
+    type=click.Choice(FORMATS),
     required=True,
     help="html: one self-contained page; md: a CI step summary or PR comment; "
     "junit: JUnit XML for CI servers; json: the result again, in this calbot's format.",
@@ -43,8 +44,8 @@ def render(result_file: Path, fmt: str, output: Path | None, secrets: tuple[str,
     Exit 0 when rendered; 2 when RESULT.json is missing, not JSON, not a calbot result or
     of another schema_version, or the output cannot be written.
     """
+    from calbot.reports import render as render_result
     from calbot.reports.json_result import ResultReadError, read_result
-    from calbot.reports.render import render as render_result
 
     try:
         result = read_result(result_file)

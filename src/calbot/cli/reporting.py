@@ -12,11 +12,11 @@ import click
 
 from calbot.contracts.outcomes import ExitCode
 from calbot.contracts.results import RunResult, Status
+from calbot.reports.formats import FORMATS
 
 if TYPE_CHECKING:
     from calbot.contracts.clients.ledger import LedgerRecord
 
-FORMATS = ("html", "md", "junit", "json")
 F = TypeVar("F", bound=Callable[..., Any])
 STATUS_MARKS = {
     Status.PASSED: ("✓", "green"),
@@ -102,7 +102,7 @@ def reports_to(report_dir: Path | None) -> Callable[[F], F]:
             default=",".join(FORMATS),
             show_default=True,
             callback=_formats,
-            help="Report formats: any of html, md, junit, json.",
+            help=f"Report formats: any of {', '.join(FORMATS)}.",
         )(command)
         return click.option(
             "--report-dir",
@@ -127,7 +127,7 @@ def write_reports_or_exit(
 ) -> None:
     """Write the reports and list them (unless `quiet`); a folder that cannot be written exits
     2, in one line."""
-    from calbot.reports.render import write_reports
+    from calbot.reports import write_reports
 
     try:
         written = write_reports(result, formats, report_dir, secrets=secrets)

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from calbot.cli.reporting import FORMATS, verdict_line, write_reports_or_exit
+from calbot.cli.reporting import verdict_line, write_reports_or_exit
+from calbot.reports.formats import FORMATS
 
 if TYPE_CHECKING:
     from calbot.conformance import Conformance, Run
@@ -118,9 +119,9 @@ def summarize(
     result: RunResult, options: Conformance, secrets: tuple[str, ...], *, quiet: bool
 ) -> None:
     """The verdict line (all that `-q` prints), then what a user acts on."""
-    from calbot.contracts.engine.excerpt import one_line
     from calbot.contracts.masking import mask
     from calbot.contracts.outcomes import Outcome
+    from calbot.spec.text import one_line
 
     incomplete = result.incomplete
     if incomplete and incomplete.outcome is Outcome.COULD_NOT_RUN:
@@ -176,9 +177,9 @@ def _skips_hint(result: RunResult, options: Conformance) -> None:
 
 def _findings(result: RunResult, secrets: tuple[str, ...]) -> None:
     """The findings, a few per check, in a stable order (rule, operation, signature)."""
-    from calbot.contracts.engine.excerpt import one_line
     from calbot.contracts.masking import mask
     from calbot.contracts.results import Status, group_findings
+    from calbot.spec.text import one_line
 
     listed = 0
     for check in result.checks:
@@ -212,7 +213,7 @@ class RunCommand(click.Command):
 def _usage_report(ctx: click.Context, args: list[str], error: click.UsageError) -> None:
     """Best effort: the reports say the run could not run, and why (never raises)."""
     from calbot.conformance import Conformance
-    from calbot.reports.render import write_reports
+    from calbot.reports import write_reports
 
     directory = ctx.params.get("report_dir") or _given(args, "--report-dir") or "calbot-report"
     formats = ctx.params.get("formats") or list(FORMATS)

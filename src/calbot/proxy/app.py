@@ -44,12 +44,11 @@ from calbot.proxy.headers import as_text, end_to_end, request_headers
 from calbot.proxy.pool import UpstreamPool
 from calbot.proxy.recording import MAX_RESPONSE_BODY, Captured
 from calbot.server.config import utc_now
-from calbot.server.faults import FAULTS_PATH
 from calbot.server.messages import Request, Response, detail, request_timeout, too_large
 from calbot.serving.answers import encode
 from calbot.serving.limits import shutting_down_message
 from calbot.serving.protocol import abort
-from calbot.spec.states import PROXY_HEALTH_PATH
+from calbot.spec.states import FAULTS_PATH, PROXY_HEALTH_PATH
 
 Message = MutableMapping[str, Any]
 Scope = MutableMapping[str, Any]

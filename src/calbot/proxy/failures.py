@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import httpx
 
 from calbot.server.messages import Response
+from calbot.spec.text import one_line
 
 PROXY_HEADER = "X-Calbot-Proxy"
 """Set on every answer the proxy gives itself instead of the upstream (`upstream-error`)."""
@@ -63,6 +64,5 @@ def cut_by_stop(grace: float) -> str:
     return f"cut off: calbot proxy stopped before the answer was complete (grace {grace:g} s)"
 
 
-def _one_line(text: str, limit: int = 200) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+def _one_line(text: str) -> str:
+    return one_line(text, 200)

@@ -137,7 +137,8 @@ class ConformancePlugin:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if self.settings.report_dir is None:
             return
-        from calbot.reports.render import FORMATS, write_reports
+        from calbot.reports import write_reports
+        from calbot.reports.formats import FORMATS
 
         try:
             self.written = write_reports(

@@ -11,10 +11,9 @@ from calbot.server.config import ServerConfig
 from calbot.server.core import ServerCore
 from calbot.server.messages import Handler, Hook, Request, Response
 from calbot.server.process import running, serve
-from calbot.server.routes import RESET_PATH
 from calbot.serving import bind
 from calbot.serving.limits import Limits
-from calbot.spec.states import HEALTH_PATH, STATES_PATH
+from calbot.spec.states import HEALTH_PATH, RESET_PATH, STATES_PATH
 
 __all__ = [
     "HEALTH_PATH",

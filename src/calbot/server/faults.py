@@ -35,10 +35,10 @@ from dataclasses import dataclass
 
 from calbot.contracts.domain.model import ENDED_BODY, World
 from calbot.contracts.domain.operations import (
-    GET_BOT,
-    GET_EVENT,
-    SCHEDULE,
-    UNSCHEDULE,
+    GET_BOT_OPERATION,
+    GET_EVENT_OPERATION,
+    SCHEDULE_OPERATION,
+    UNSCHEDULE_OPERATION,
     Operation,
     operation_of,
 )
@@ -53,16 +53,15 @@ from calbot.server.messages import (
     unauthorized,
 )
 from calbot.server.parsing import json_body
-from calbot.server.routes import RESET_PATH
+from calbot.spec.states import FAULTS_PATH, RESET_PATH
 
 FAULT_HEADER = "X-Calbot-Fault"
-FAULTS_PATH = "/_calbot/faults"
 KINDS = ("429", "409", "500", "502", "503", "504", "507", "ended")
 OPERATION_NAMES: dict[str, Operation] = {
-    "schedule": SCHEDULE,
-    "unschedule": UNSCHEDULE,
-    "get-event": GET_EVENT,
-    "get-bot": GET_BOT,
+    "schedule": SCHEDULE_OPERATION,
+    "unschedule": UNSCHEDULE_OPERATION,
+    "get-event": GET_EVENT_OPERATION,
+    "get-bot": GET_BOT_OPERATION,
 }
 SCENARIOS: dict[str, str] = {
     "throttle-after-N": "N requests go through, then one is answered 429 (Retry-After: 1)",

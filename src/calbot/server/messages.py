@@ -6,12 +6,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from calbot.contracts.domain.model import NOT_FOUND, Outcome, envelope
+from calbot.contracts.domain.model import NOT_FOUND_BODY, Outcome, envelope
 from calbot.serving.limits import (
     body_too_large_message,
     request_timeout_message,
     shutting_down_message,
 )
+from calbot.spec.text import shorten
 
 Json = dict[str, Any]
 Headers = tuple[tuple[str, str], ...]
@@ -80,7 +81,7 @@ def detail(status: int, message: str, headers: Headers = ()) -> Response:
 
 def not_found() -> Response:
     """404 `{"detail": "Not found."}`."""
-    return Response(404, dict(NOT_FOUND))
+    return Response(404, dict(NOT_FOUND_BODY))
 
 
 def unauthorized() -> Response:
@@ -90,7 +91,7 @@ def unauthorized() -> Response:
 
 def method_not_allowed(method: str, allow: str) -> Response:
     """405 with an `Allow` header."""
-    return detail(405, f'Method "{shorten(method)}" not allowed.', (("Allow", allow),))
+    return detail(405, f'Method "{echoed(method)}" not allowed.', (("Allow", allow),))
 
 
 def throttled(wait: int) -> Response:
@@ -117,7 +118,7 @@ def shutting_down() -> Response:
 
 def unsupported_media_type(content_type: str) -> Response:
     """415, worded as DRF words it."""
-    return detail(415, f'Unsupported media type "{shorten(content_type)}" in request.')
+    return detail(415, f'Unsupported media type "{echoed(content_type)}" in request.')
 
 
 def invalid(errors: Mapping[str, Any]) -> Response:
@@ -142,6 +143,10 @@ def server_error() -> Response:
     return detail(500, "Internal server error in the calbot reference server.")
 
 
-def shorten(text: str, limit: int = 100) -> str:
-    """`text`, cut to `limit` characters with an ellipsis (for echoing client input)."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+ECHOED = 100
+"""How many characters of a client's input an answer echoes."""
+
+
+def echoed(text: str) -> str:
+    """Client input as an answer echoes it: shortened to ECHOED characters."""
+    return shorten(text, ECHOED)

@@ -8,8 +8,14 @@ from dataclasses import dataclass
 from enum import Enum
 
 from calbot.contracts.domain import operations
-from calbot.contracts.domain.operations import GET_BOT, GET_EVENT, SCHEDULE, UNSCHEDULE, Operation
-from calbot.spec.states import HEALTH_PATH, STATES_PATH
+from calbot.contracts.domain.operations import (
+    GET_BOT_OPERATION,
+    GET_EVENT_OPERATION,
+    SCHEDULE_OPERATION,
+    UNSCHEDULE_OPERATION,
+    Operation,
+)
+from calbot.spec.states import HEALTH_PATH, RESET_PATH, STATES_PATH
 
 
 class Kind(Enum):
@@ -21,10 +27,6 @@ class Kind(Enum):
     STATES = "provider states"
     HEALTH = "health"
     RESET = "reset"
-
-
-RESET_PATH = "/_calbot/reset"
-"""POST: forget the caller's workspace (events, bots, rate-limit history, its faults)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,18 +43,24 @@ class Route:
         return ", ".join([*self.methods, "OPTIONS"])
 
 
-EVENT_BOT = Route(Kind.EVENT_BOT, {"POST": SCHEDULE, "DELETE": UNSCHEDULE})
-EVENT = Route(Kind.EVENT, {"GET": GET_EVENT, "HEAD": GET_EVENT})
-BOT = Route(Kind.BOT, {"GET": GET_BOT, "HEAD": GET_BOT})
-STATES = Route(Kind.STATES, {"POST": None})
-HEALTH = Route(Kind.HEALTH, {"GET": None, "HEAD": None}, public=True)
-RESET = Route(Kind.RESET, {"POST": None})
+EVENT_BOT_ROUTE = Route(
+    Kind.EVENT_BOT, {"POST": SCHEDULE_OPERATION, "DELETE": UNSCHEDULE_OPERATION}
+)
+EVENT_ROUTE = Route(Kind.EVENT, {"GET": GET_EVENT_OPERATION, "HEAD": GET_EVENT_OPERATION})
+BOT_ROUTE = Route(Kind.BOT, {"GET": GET_BOT_OPERATION, "HEAD": GET_BOT_OPERATION})
+STATES_ROUTE = Route(Kind.STATES, {"POST": None})
+HEALTH_ROUTE = Route(Kind.HEALTH, {"GET": None, "HEAD": None}, public=True)
+RESET_ROUTE = Route(Kind.RESET, {"POST": None})
 
-_API_ROUTES = {operations.EVENT_BOT: EVENT_BOT, operations.EVENT: EVENT, operations.BOT: BOT}
+_API_ROUTES = {
+    operations.EVENT_BOT: EVENT_BOT_ROUTE,
+    operations.EVENT: EVENT_ROUTE,
+    operations.BOT: BOT_ROUTE,
+}
 _CALBOT_ROUTES: tuple[tuple[re.Pattern[str], Route], ...] = (
-    (re.compile(re.escape(STATES_PATH) + "/?"), STATES),
-    (re.compile(re.escape(HEALTH_PATH) + "/?"), HEALTH),
-    (re.compile(re.escape(RESET_PATH) + "/?"), RESET),
+    (re.compile(re.escape(STATES_PATH) + "/?"), STATES_ROUTE),
+    (re.compile(re.escape(HEALTH_PATH) + "/?"), HEALTH_ROUTE),
+    (re.compile(re.escape(RESET_PATH) + "/?"), RESET_ROUTE),
 )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from calbot.contracts.domain.model import Workspace
 from calbot.contracts.domain.operations import canonical_id
 from calbot.contracts.domain.validation import REQUIRED
-from calbot.server.messages import Response, from_outcome, invalid, shorten
+from calbot.server.messages import Response, echoed, from_outcome, invalid
 from calbot.spec.states import STATE_NAME
 
 STATES = (STATE_NAME,)
@@ -58,4 +58,4 @@ def _teardown(workspace: Workspace, params: object) -> Response:
 
 
 def _text(value: object) -> str:
-    return shorten(value if isinstance(value, str) else repr(value))
+    return echoed(value if isinstance(value, str) else repr(value))

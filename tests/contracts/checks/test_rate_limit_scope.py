@@ -14,7 +14,7 @@ from typing import Any
 
 from calbot.conformance import BUILTIN_BUDGET, Conformance, run_conformance
 from calbot.contracts.checks.rate_limit import LANES
-from calbot.contracts.domain.operations import SCHEDULE
+from calbot.contracts.domain.operations import SCHEDULE_OPERATION
 from calbot.contracts.engine.registry import NO_SECOND_KEY
 from calbot.contracts.results import RunResult, Status
 from calbot.server import App, Handler, Request, Response, ServerConfig, create_app
@@ -35,7 +35,7 @@ class AnotherClient:
         if not self.done and request.method == "POST" and b'"calbot burst 1"' in request.body:
             self.done = True
             assert self.app is not None
-            limiter = self.app.core.limiters[SCHEDULE]
+            limiter = self.app.core.limiters[SCHEDULE_OPERATION]
             for _ in range(self.count):
                 limiter.admit(request.workspace, time.time())
         return following(request)

@@ -11,7 +11,7 @@ from calbot.contracts.checks import schedule
 from calbot.contracts.checks.schedule import refused_as_ended
 from calbot.contracts.domain.model import (
     ENDED_BODY,
-    NOT_FOUND,
+    NOT_FOUND_BODY,
     Outcome,
     Workspace,
     World,
@@ -202,7 +202,7 @@ class DeletedReadsAsGone(DeletedScheduled):
     def get_event(self, event_id: str) -> Outcome:
         event = self.events.get(event_id)
         if event is not None and event.is_deleted:
-            return Outcome(404, dict(NOT_FOUND))
+            return Outcome(404, dict(NOT_FOUND_BODY))
         return super().get_event(event_id)
 
 

@@ -25,20 +25,13 @@ from markupsafe import Markup
 
 from calbot.contracts.results import SCHEMA_VERSION, RunResult
 from calbot.reports import filters, json_result, junit, markdown
+from calbot.reports.formats import FILENAMES, FORMATS
 from calbot.reports.masking import mask_result, mask_text
 from calbot.reports.retries import check_retries
 from calbot.reports.sources import sources
 from calbot.reports.view import Limits, build_view, prepare
 
-FILENAMES: dict[str, str] = {
-    "html": "calbot-report.html",
-    "md": "calbot-report.md",
-    "junit": "calbot-junit.xml",
-    "json": "calbot-result.json",
-}
-FORMATS: tuple[str, ...] = tuple(FILENAMES)
-
-__all__ = ["FILENAMES", "FORMATS", "render", "write_reports"]
+__all__ = ["render", "write_reports"]
 
 
 def render(result: RunResult, fmt: str, *, secrets: Sequence[str] = ()) -> str:
@@ -148,7 +141,7 @@ def environment() -> Environment:
     env.filters.update(
         capfirst=filters.capfirst,
         duration=filters.duration,
-        excerpt=filters.excerpt,
+        shortened=filters.shortened,
         md_code=filters.md_code,
         md_fenced=filters.md_fenced,
         md_text=filters.md_text,
