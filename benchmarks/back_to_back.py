@@ -1,7 +1,8 @@
 """Back-to-back runs against one `calbot serve`: how often does a run of a correct server warn
 or fail when it follows another?
 
-Starts one reference server (`calbot serve`, a fresh API key unless --no-api-key) and runs
+Starts one reference server (`calbot serve`, two fresh API keys — two workspaces — unless
+--no-api-key) and runs
 `calbot run --url ... --state-url /_calbot/states` against it N times in a row, each a separate
 process at its own seed (derived from `--base-seed`, printed, so any run can be repeated), for
 each mode and each selection of contracts asked for:
@@ -91,9 +92,10 @@ def calbot() -> list[str]:
 
 
 @contextmanager
-def serving(mode: str, api_key: str) -> Iterator[str]:
-    """One `calbot serve` on a free port, in `mode`; yields its base URL, stops it after."""
-    keys = ["--api-key", api_key] if api_key else []
+def serving(mode: str, api_keys: tuple[str, ...]) -> Iterator[str]:
+    """One `calbot serve` on a free port, in `mode` (a workspace per key); yields its base URL,
+    stops it after."""
+    keys = [arg for key in api_keys for arg in ("--api-key", key)]
     command = [*calbot(), "serve", "--port", "0", *keys, *MODES[mode]]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
@@ -119,6 +121,7 @@ class Target:
     mode: str
     contracts: str
     api_key: str
+    second_api_key: str
     examples: int | None
 
     def command(self, seed: int, report_dir: Path) -> list[str]:
@@ -140,6 +143,8 @@ class Target:
         ]
         if self.api_key:
             command += ["--api-key", self.api_key]
+        if self.second_api_key:
+            command += ["--second-api-key", self.second_api_key]
         if self.contracts != "all":
             command += ["--contracts", self.contracts]
         if self.examples is not None:
@@ -193,6 +198,7 @@ def series(
 ) -> list[Run]:
     """N runs in a row against one server; prints each as it ends."""
     api_key = "calbot-b2b-" + secrets.token_hex(8) if keyed else ""
+    second_api_key = "calbot-b2b-" + secrets.token_hex(8) if keyed else ""  # a second workspace
     work = Path(tempfile.mkdtemp(prefix="calbot-b2b-"))
     runs: list[Run] = []
     print(
@@ -201,10 +207,10 @@ def series(
     )
     print(HEADER, flush=True)
     try:
-        with serving(mode, api_key) as url:
+        with serving(mode, tuple(key for key in (api_key, second_api_key) if key)) as url:
             for index, seed in enumerate(seeds, start=1):
                 report_dir = work / f"run-{index}"
-                target = Target(url, mode, contracts, api_key, examples)
+                target = Target(url, mode, contracts, api_key, second_api_key, examples)
                 run = one_run(target, index, seed, report_dir)
                 runs.append(run)
                 print(run.line(), flush=True)
