@@ -28,7 +28,7 @@ from calbot.contracts.results import (
     level_status,
     new_run,
 )
-from calbot.contracts.rules import Rule, source_of
+from calbot.contracts.rules import Rule, findings_level, source_of
 
 Call = tuple[str, str, str | None]
 """(workspace, operation, resource): what a retry repeats (`LedgerRecord.call`)."""
@@ -123,7 +123,9 @@ def judged(
     if findings is None:
         check.status, check.reason = Status.SKIPPED, f"not exercised: {needs}"
     elif findings:
-        check.status, check.findings = level_status(rule.level), findings
+        # A finding of a SHOULD rule in a MUST rule's check warns, as in the active checks.
+        level = findings_level((finding.rule for finding in findings), rule.level)
+        check.status, check.findings = level_status(level), findings
     return check
 
 

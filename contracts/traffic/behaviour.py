@@ -112,9 +112,11 @@ def defaults_from_event(traffic: Traffic) -> Findings:
             continue
         judged = True
         if not defaults.joins_at(join_at):
+            # bot_config's join_at winning is inferred (Recall's doc versions disagree)
+            given = defaults.join_at_from == "bot_config"
             findings.append(
                 traffic.finding(
-                    "defaults.from-event",
+                    "defaults.join-at-override" if given else "defaults.from-event",
                     record,
                     f"the Bot's join_at is not {defaults.join_at_from}",
                     expected=defaults.join_at.isoformat(),

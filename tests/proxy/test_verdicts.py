@@ -30,7 +30,6 @@ VISIBLE = {
     "bots-items-missing-fields": "schema.responses",
     "override-merges": "override.replace",
     "override-adds-a-second-bot": "override.replace",
-    "join_at-ignored": "defaults.from-event",
     "join_at-not-from-the-event": "defaults.from-event",
     "bot_config-meeting_url-ignored": "defaults.from-event",
     # a 400 for an unknown id: the traffic shows an undocumented status (the id's being
@@ -40,6 +39,18 @@ VISIBLE = {
     # ended event gets a 400 that is not the documented one
     "slug-keys-only": "ended.refused",
 }
+
+
+# What the traffic shows of a mutant that breaks an inferred rule: a warning, as `calbot run`
+# gives it (the active and the passive side judge with the same function and the same rule).
+WARNED = {
+    # Recall's doc versions disagree on whether bot_config.join_at wins
+    "join_at-ignored": "defaults.join-at-override",
+}
+
+
+def warned(result: RunResult) -> set[str]:
+    return {f.rule for c in result.checks if c.status is Status.WARNING for f in c.findings}
 
 
 def broken(result: RunResult) -> set[str]:
@@ -82,6 +93,9 @@ def test_the_passive_verdict_names_what_the_traffic_shows(mutant: Any) -> None:
     if mutant.name in VISIBLE:
         assert VISIBLE[mutant.name] in broken(result), describe(result)
         assert result.exit_code == 1
+    elif mutant.name in WARNED:
+        assert WARNED[mutant.name] in warned(result), describe(result)
+        assert result.exit_code == 0, describe(result)
     else:
         assert result.exit_code == 0, describe(result)
 

@@ -107,7 +107,13 @@ def test_a_rules_check_from_its_findings() -> None:
         [finding],
         "ended.refused",
     )
-    assert judged("c", "n", should, [finding], needs="x", started_at=T0).status is Status.WARNING
+    # the findings' rules decide, as in the active checks: MUST fails, SHOULD only warns
+    inferred = LedgerView(records.records).finding(
+        "errors.not-found", records.add(1), "w", expected="e", actual="a", signature="s"
+    )
+    assert judged("c", "n", should, [inferred], needs="x", started_at=T0).status is Status.WARNING
+    assert judged("c", "n", must, [inferred], needs="x", started_at=T0).status is Status.WARNING
+    assert judged("c", "n", should, [finding], needs="x", started_at=T0).status is Status.FAILED
 
 
 def test_a_run_on_a_ledger_lasts_from_its_first_record_to_its_last() -> None:
