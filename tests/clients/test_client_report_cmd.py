@@ -93,7 +93,11 @@ def test_the_tight_loop_threshold_is_an_option(tmp_path: Path) -> None:
 def test_an_empty_ledger_could_not_verify_anything(tmp_path: Path) -> None:
     result = report(tmp_path, [])
     assert result.exit_code == 2
-    assert "holds no API request: did the client run?" in result.output
+    verdict = result.output.splitlines()[0]  # the reason is on the verdict line, on stdout
+    assert "verified too little: " in verdict, result.output
+    assert "holds no API request (did the client run?)" in verdict
+    markdown = next(tmp_path.rglob("calbot-report.md")).read_text()
+    assert "holds no API request (did the client run?)" in markdown
 
 
 @pytest.mark.parametrize(

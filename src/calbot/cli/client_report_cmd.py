@@ -75,7 +75,10 @@ def client_report(  # noqa: PLR0917 - click passes options positionally
         records, options, target=label, strict=strict, details={"ledger": str(ledger_file)}
     )
     if not any(record.operation for record in records):
-        click.echo(f"note: {ledger_file} holds no API request: did the client run?", err=True)
+        from calbot.contracts.outcomes import Incomplete, Outcome
+
+        why = f"{ledger_file} holds no API request (did the client run?)"
+        result.incomplete = Incomplete(Outcome.VERIFIED_TOO_LITTLE, why)
     _summary(result, quiet)
     write_reports_or_exit(result, formats, report_dir, quiet=quiet)
     sys.exit(result.exit_code)
@@ -84,7 +87,8 @@ def client_report(  # noqa: PLR0917 - click passes options positionally
 def _summary(result: RunResult, quiet: bool) -> None:
     from calbot.violations import describe_violations
 
-    click.echo(verdict_line(result, f"{result.options.get('requests', 0)} requests"))
+    why = f" · {result.incomplete}" if result.incomplete else ""
+    click.echo(verdict_line(result, f"{result.options.get('requests', 0)} requests", why=why))
     if quiet:
         return
     for line in rule_lines(result, 30):
