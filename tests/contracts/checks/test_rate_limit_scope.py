@@ -118,3 +118,23 @@ def test_with_no_clean_window_in_reach_an_early_429_is_not_judged_and_nothing_wa
     assert checks["throttled-changes-nothing"].status is Status.PASSED
     assert checks["throttles-past-budget"].status is Status.PASSED
     assert not [c for c in checks.values() if c.status in (Status.WARNING, Status.FAILED)]
+
+
+def test_no_429_says_which_budget_was_assumed_and_how_to_give_the_servers() -> None:
+    """A budget mismatch looks like the server's fault unless the finding says what calbot
+    assumed: the exit code stays 1 (calbot cannot tell which is true), the message says how."""
+    from calbot.conformance import Conformance, run_conformance
+    from calbot.server import ServerConfig, create_app
+    from calbot.spec.throttles import RateLimit
+
+    app = create_app(ServerConfig(rate_limit=RateLimit(1000, 4.0)))
+    options = Conformance(
+        app=app, state_url="/_calbot/states", rate_limit=RateLimit(20, 4.0), seed=3,
+        contracts=["rate_limit::throttles-past-budget"],
+    )  # fmt: skip
+    result = run_conformance(options)
+    assert result.exit_code == 1
+    (finding,) = result.findings()
+    assert "calbot assumed the budget given, 20/4s" in finding.message
+    assert "a server configured with a larger budget answers the same way" in finding.message
+    assert "give its budget: rate_limit" in finding.message  # as Python names it
