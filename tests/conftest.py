@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import re
 import shutil
 import subprocess
@@ -16,6 +17,27 @@ from typing import Any
 import pytest
 
 from calbot.spec import load_spec
+
+
+@pytest.hookimpl(optionalhook=True)  # the hook exists only when pytest-xdist is loaded
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: two workers per core, stealing work from each other (unless `--dist` says
+    otherwise). Much of a conformance run waits (a budget's window, Retry-After, a backoff),
+    so one worker per core leaves a core idle; four per core made the in-process bursts too
+    slow to outpace a budget (each request crosses threads twice, each crossing waits for a
+    time slice) and the suite no faster."""
+    if config.option.dist == "no":
+        config.option.dist = "worksteal"
+    return 2 * (os.cpu_count() or 1)
+
+
+HEAVY = ("tests/correct/", "tests/mutants/")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The folders of full conformance runs first, the rest after (in their own order), so
+    that no long run starts last and holds the suite up while the other workers stand idle."""
+    items.sort(key=lambda item: not item.nodeid.startswith(HEAVY))
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from calbot.conformance import BUILTIN_BUDGET, Conformance, run_conformance
+from calbot.contracts.engine.runner import all_checks
 from calbot.contracts.results import Level, RunResult, Status
 from calbot.server import Handler, Request, Response, ServerConfig, create_app, running
 
@@ -68,11 +69,25 @@ def test_in_process_run_fails_the_mutant_naming_its_rule(mutant: Mutant) -> None
     assert not [c for c in result.checks if c.status is Status.ERROR], describe(result)
 
 
+# A 5xx for a valid body is met where valid bodies are sent (the key shapes: non-ASCII too).
+ALSO_JUDGING = {"robustness.no-5xx": {"shapes"}}
+
+
+def judging(rule: str) -> list[str]:
+    """The contracts with a check that cites `rule`: the run over HTTP needs no other (the
+    in-process test above holds that the default run, every contract, catches the mutant)."""
+    citing = {spec.contract for spec in all_checks() if spec.rule == rule}
+    return sorted(citing | ALSO_JUDGING.get(rule, set()))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[m.name for m in MUTANTS])
 def test_http_run_fails_the_mutant_naming_its_rule(mutant: Mutant) -> None:
+    """The same contracts catch it through a real socket (uvicorn, httpx, the limits)."""
     with running(app=mutant.app()) as url:
-        result = run_against(mutant, url=url, state_url="/_calbot/states")
+        result = run_against(
+            mutant, url=url, state_url="/_calbot/states", contracts=judging(mutant.rule)
+        )
     assert_caught(mutant, result)
 
 

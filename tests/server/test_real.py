@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import time
 from collections import Counter
 from typing import Any
 
@@ -60,12 +59,10 @@ def test_running_serves_on_a_free_port_and_stops_on_exit() -> None:
         httpx.get(f"{url}/_calbot/health", timeout=2)
 
 
-def test_running_is_quick_to_start_and_stop() -> None:
-    started = time.perf_counter()
+def test_running_takes_a_config() -> None:
     with running(ServerConfig(api_keys=("k",))) as url:
-        ready = time.perf_counter() - started
         assert httpx.get(f"{url}/api/v1/bot/x/").status_code == 401
-    assert ready < 2.0 and time.perf_counter() - started < 5.0
+        assert httpx.get(f"{url}/api/v1/bot/x/", headers={"authorization": "k"}).status_code == 404
 
 
 def test_running_takes_an_app_to_keep_a_handle_on_its_state(setup_body: Any) -> None:
@@ -99,7 +96,7 @@ def test_head_over_http_has_the_length_and_no_body(live: httpx.Client, setup_bod
 
 
 def test_a_declared_oversize_body_is_refused_before_it_is_sent(live_url: str) -> None:
-    started = time.perf_counter()
+    """One byte of the 10 MB is sent: a server waiting for the rest would answer 408."""
     answer = raw_exchange(
         live_url,
         b"POST /api/v2/calendar-events/x/bot/ HTTP/1.1\r\nHost: t\r\n"
@@ -108,7 +105,6 @@ def test_a_declared_oversize_body_is_refused_before_it_is_sent(live_url: str) ->
     assert answer.startswith(b"HTTP/1.1 413 ")
     assert b"content-type: application/json" in answer.lower()
     assert answer.endswith(b'{"detail":"Request body too large: the limit is 1000000 bytes."}')
-    assert time.perf_counter() - started < 2
 
 
 def test_a_raw_chunked_body_over_the_cap_is_refused(live_url: str) -> None:

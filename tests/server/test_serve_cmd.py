@@ -36,11 +36,8 @@ Serve = Callable[..., AbstractContextManager[Any]]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_serve_is_ready_quickly_and_stops_cleanly(
-    sig: signal.Signals, serve_process: Serve
-) -> None:
-    with serve_process() as (process, url, ready):
-        assert ready < 1.5  # typically about 0.2 s
+def test_serve_is_ready_and_stops_cleanly(sig: signal.Signals, serve_process: Serve) -> None:
+    with serve_process() as (process, url, _):  # how soon: benchmarks/first_run.py
         assert httpx.get(f"{url}/_calbot/health").json() == FRESH_HEALTH
         process.send_signal(sig)
         assert process.wait(timeout=5) == 0

@@ -226,7 +226,8 @@ def test_non_strings_give_none(value: object) -> None:
 def test_hostile_input_is_fast_and_does_not_raise(url: str) -> None:
     started = time.perf_counter()
     result = parse_meeting_url(url)
-    assert time.perf_counter() - started < 2.0
+    # A hang guard, not a speed figure: catastrophic backtracking on these takes minutes.
+    assert time.perf_counter() - started < 30.0
     assert result is None or result["platform"] in meeting_urls.PLATFORMS
 
 
