@@ -149,7 +149,8 @@ def _run_burst(ctx: Context) -> Burst:
     clean = wait <= ctx.target.config.max_wait
     recent = 0 if clean else ctx.target.pacer.recent(operation, budget.period)
     if clean:
-        ctx.target.sleep(wait)
+        with ctx.target.activity.waiting(wait, "a fresh window of the budget, to burst from"):
+            ctx.target.sleep(wait)
     burst = _send_burst(ctx, Burst(budget, clean, budget.limit - recent + 1, 0, 0.0, lanes), 1)
     if burst.early:
         burst = _again(ctx, burst)
@@ -230,7 +231,8 @@ def _again(ctx: Context, early: Burst) -> Burst:
         )
         early.story = early.unclean
         return early
-    ctx.target.sleep(clean_in)
+    with ctx.target.activity.waiting(clean_in, "a fresh window of the budget, to burst again"):
+        ctx.target.sleep(clean_in)
     next_index = (early.first_429_at or 0) + 1
     fresh = Burst(early.budget, True, early.budget.limit + 1, 0, 0.0, early.lanes)
     fresh.story = (
@@ -275,7 +277,8 @@ def _recover(ctx: Context, burst: Burst) -> None:
             f"{ctx.target.spell(Setting.MAX_WAIT)} {ctx.target.config.max_wait:g} s"
         )
         return
-    ctx.target.sleep(burst.retry_after + SLACK)
+    with ctx.target.activity.waiting(burst.retry_after + SLACK, "the 429's Retry-After"):
+        ctx.target.sleep(burst.retry_after + SLACK)
     body = {"deduplication_key": burst.key, "bot_config": {"bot_name": "calbot recovered"}}
     burst.recovery = ctx.schedule(burst.event_id, body, paced=False, retry_throttled=False)
 
