@@ -61,3 +61,26 @@ def test_the_from_python_example_runs(tmp_path: Path, monkeypatch: pytest.Monkey
     ]
     result = json.loads((tmp_path / "calbot-report" / "calbot-result.json").read_text())
     assert result["verdict"] == "conformant", result["incomplete"]
+
+
+VERDICT_LINE = re.compile(r"^(?:NON-)?CONFORMANT · (.+) · [\d.]+s$", re.MULTILINE)
+COVERAGE_LINE = re.compile(r"coverage: (\d+) of (\d+) behaviours exercised")
+
+
+def test_the_sample_outputs_count_every_check_and_behaviour() -> None:
+    """The README's sample runs are full runs: their counts add up to the catalogue's checks,
+    and their coverage lines to its behaviours (a new check makes this fail until the samples
+    are run again)."""
+    from calbot.contracts.behaviours import BEHAVIOURS
+    from calbot.contracts.engine.runner import all_checks
+
+    text = (ROOT / "README.md").read_text()
+    verdicts = VERDICT_LINE.findall(text)
+    assert len(verdicts) >= 2, verdicts
+    for counts in verdicts:
+        total = sum(int(count) for count in re.findall(r"(\d+) (?:passed|failed|skipped)", counts))
+        assert total == len(all_checks()), counts
+    coverage = COVERAGE_LINE.findall(text)
+    assert coverage
+    assert {int(of) for _, of in coverage} == {len(BEHAVIOURS)}
+    assert f"{len(all_checks())} lines of checks" in text
