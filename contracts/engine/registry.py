@@ -298,16 +298,7 @@ class Context:
         its own rule (`robustness.transient-clears`), saying so."""
         if response.status_code == status:
             return True
-        mark = persisted(response)
-        if mark is not None:
-            self.fail(
-                f"{what}: {mark.describe()}",
-                expected=f"{status} once the transient {mark.status} clears",
-                actual=f"{response.status_code} {_excerpt(response)}",
-                response=response,
-                signature=f"{what}: {mark.status} persisted",
-                rule=TRANSIENT_RULE,
-            )
+        if self.failed_persisting(response, what, wanted=str(status)):
             return False
         self.fail(
             f"{what}: expected {status}, got {response.status_code}",
@@ -318,6 +309,22 @@ class Context:
             rule=SERVER_ERROR_RULE if is_server_error(response.status_code) else None,
         )
         return False
+
+    def failed_persisting(self, response: httpx.Response, what: str, wanted: str) -> bool:
+        """Record a finding of `robustness.transient-clears` when the answer is a documented
+        transient one that persisted past calbot's retries; says whether it was."""
+        mark = persisted(response)
+        if mark is None:
+            return False
+        self.fail(
+            f"{what}: {mark.describe()}",
+            expected=f"{wanted} once the transient {mark.status} clears",
+            actual=f"{response.status_code} {_excerpt(response)}",
+            response=response,
+            signature=f"{what}: {mark.status} persisted",
+            rule=TRANSIENT_RULE,
+        )
+        return True
 
     def json_object(self, response: httpx.Response, what: str) -> dict[str, Any] | None:
         """The response's JSON object body, or a finding saying it is not one."""

@@ -7,8 +7,7 @@ from typing import Any
 
 import httpx
 
-from calbot.contracts.engine.registry import SERVER_ERROR_RULE, TRANSIENT_RULE, Context
-from calbot.contracts.engine.retrying import persisted
+from calbot.contracts.engine.registry import SERVER_ERROR_RULE, Context
 from calbot.contracts.judges.answers import is_envelope, is_server_error
 
 
@@ -96,16 +95,7 @@ def no_server_error(ctx: Context, response: httpx.Response, what: str) -> bool:
     retries; records a finding of the rule either breaks when it is one.
 
     For requests where any other answer is the server's to choose."""
-    mark = persisted(response)
-    if mark is not None:
-        ctx.fail(
-            f"{what}: {mark.describe()}",
-            expected=f"an answer once the transient {mark.status} clears",
-            actual=f"{response.status_code} {response.text[:300]}",
-            response=response,
-            signature=f"{what}: {mark.status} persisted",
-            rule=TRANSIENT_RULE,
-        )
+    if ctx.failed_persisting(response, what, wanted="an answer"):
         return False
     if is_server_error(response.status_code):
         ctx.fail(

@@ -54,7 +54,9 @@ class Overlap:
 
 def test_calls_sent_at_once_are_in_progress_together_in_process() -> None:
     """SyncASGITransport runs each call on its loop as it comes: threads really interleave."""
-    app = Overlap(create_app(ServerConfig(rate_limit=BUILTIN_BUDGET)))
+    # Each call stays in progress 0.5 s: on a loaded machine a thread may wait 50 ms and more
+    # for its time slice after the barrier, and the calls would overlap only in part.
+    app = Overlap(create_app(ServerConfig(rate_limit=BUILTIN_BUDGET)), pause=0.5)
     target = Target(TargetConfig(app=app, rate_limit=BUILTIN_BUDGET))
     calls = [parallel.Call("GET", EVENT.format(id=f"missing-{n}")) for n in range(5)]
     responses = parallel.at_once(target, calls)
