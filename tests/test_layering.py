@@ -163,3 +163,17 @@ def test_the_generators_public_api_is_exported() -> None:
     for name in calbot.generators.__all__:
         assert getattr(calbot.generators, name) is not None
     assert "meeting_urls" in calbot.generators.__all__
+
+
+ADAPTERS = ("calbot.cli", "calbot.pytest")
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_an_adapter_never_imports_another(adapter: str) -> None:
+    """The CLI and the pytest plugin share what they both need below them (the status line is
+    in `calbot.conformance.status`), not through each other."""
+    others = [other for other in ADAPTERS if other != adapter]
+    for path in sorted(package_dir(adapter).rglob("*.py")):
+        for module in calbot_imports(path):
+            crossing = any(module == other or module.startswith(f"{other}.") for other in others)
+            assert not crossing, f"{adapter} ({path.name}) imports {module}"

@@ -11,6 +11,7 @@ import ast
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -25,6 +26,7 @@ from calbot.cli import cli
 from calbot.cli.run_cmd import run as run_command
 from calbot.conformance import MAX_EXAMPLES, MAX_WAIT, TIMEOUT, Conformance, Setting
 from calbot.conformance.run import open_run
+from calbot.contracts.domain.operations import EVENT_BOT
 from calbot.pytest import plugin
 
 SRC = Path(calbot.__file__).parent
@@ -186,3 +188,40 @@ def test_a_usage_error_exit_code_comes_from_the_one_home() -> None:
     from calbot.conformance import ExitCode
 
     assert click.UsageError("x").exit_code == ExitCode.COULD_NOT_RUN
+
+
+def test_a_check_run_by_itself_shows_in_the_activity() -> None:
+    """The pytest plugin runs checks one by one: its status line reads the same activity."""
+    from calbot.conformance import select_checks
+
+    [spec] = select_checks(["dedup::same-key-same-bot"])
+    with open_run(Conformance(max_examples=1, seed=4)) as opened:
+        seen: list[str | None] = []
+        send = opened.target._send_once
+
+        def recording(*args: object) -> object:
+            seen.append(opened.activity.check)
+            return send(*args)  # type: ignore[arg-type]
+
+        opened.target._send_once = recording  # type: ignore[assignment,method-assign]
+        assert opened.check(spec).status.value == "passed"
+        assert seen and set(seen) == {spec.id}
+        assert opened.activity.check is None
+
+
+def test_a_runs_burst_sends_travel_to_another_run_on_the_wall_clock() -> None:
+    """What an xdist worker sent, as another worker's run counts it before the burst."""
+    from calbot.conformance import select_checks
+
+    with (
+        open_run(Conformance(max_examples=1, seed=4)) as sender,
+        open_run(Conformance(max_examples=1, seed=4)) as burst,
+    ):
+        assert sender.burst_sends() == []
+        sender.check(select_checks(["dedup::same-key-same-bot"])[0])
+        sends = sender.burst_sends()
+        assert sends and all(abs(moment - time.time()) < 60 for moment in sends)
+        burst.heard_burst_sends(sends)
+        budget = burst.burst_budget()
+        assert budget is not None
+        assert burst.target.pacer.recent(("POST", EVENT_BOT), budget.period) == len(sends)

@@ -40,6 +40,7 @@ SLACK = 0.05
 LANES = 4
 """Events the burst goes round, a key of its own each."""
 UNKNOWN: Any = object()
+CLEAN_WINDOW = "a clean window"
 
 
 @dataclass
@@ -149,8 +150,7 @@ def _run_burst(ctx: Context) -> Burst:
     clean = wait <= ctx.target.config.max_wait
     recent = 0 if clean else ctx.target.pacer.recent(operation, budget.period)
     if clean:
-        with ctx.target.activity.waiting(wait, "a fresh window of the budget, to burst from"):
-            ctx.target.sleep(wait)
+        _wait(ctx, wait, CLEAN_WINDOW)
     burst = _send_burst(ctx, Burst(budget, clean, budget.limit - recent + 1, 0, 0.0, lanes), 1)
     if burst.early:
         burst = _again(ctx, burst)
@@ -231,8 +231,7 @@ def _again(ctx: Context, early: Burst) -> Burst:
         )
         early.story = early.unclean
         return early
-    with ctx.target.activity.waiting(clean_in, "a fresh window of the budget, to burst again"):
-        ctx.target.sleep(clean_in)
+    _wait(ctx, clean_in, CLEAN_WINDOW)
     next_index = (early.first_429_at or 0) + 1
     fresh = Burst(early.budget, True, early.budget.limit + 1, 0, 0.0, early.lanes)
     fresh.story = (
@@ -277,10 +276,15 @@ def _recover(ctx: Context, burst: Burst) -> None:
             f"{ctx.target.spell(Setting.MAX_WAIT)} {ctx.target.config.max_wait:g} s"
         )
         return
-    with ctx.target.activity.waiting(burst.retry_after + SLACK, "the 429's Retry-After"):
-        ctx.target.sleep(burst.retry_after + SLACK)
+    _wait(ctx, burst.retry_after + SLACK, "Retry-After")
     body = {"deduplication_key": burst.key, "bot_config": {"bot_name": "calbot recovered"}}
     burst.recovery = ctx.schedule(burst.event_id, body, paced=False, retry_throttled=False)
+
+
+def _wait(ctx: Context, seconds: float, why: str) -> None:
+    """Sleep, the activity saying what for (a progress display shows it)."""
+    with ctx.target.activity.waiting(seconds, why):
+        ctx.target.sleep(seconds)
 
 
 def _needs_429(burst: Burst) -> httpx.Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 
 from calbot.spec.throttles import RateLimit
 
@@ -100,6 +100,25 @@ class Pacer:
         """How many requests to `operation` were sent in the last `period` seconds."""
         now = self.clock()
         return sum(1 for moment in self._sent.get(operation, ()) if moment > now - period)
+
+    def sent(self, operation: Hashable) -> list[float]:
+        """The moments (this pacer's clock) of the requests to `operation` still inside its
+        budget's window, oldest first."""
+        budget = self.budgets.get(operation)
+        with self._lock:
+            sent = self._sent.get(operation)
+            if budget is None or not sent:
+                return []
+            _prune(sent, self.clock(), _window(budget))
+            return list(sent)
+
+    def heard(self, operation: Hashable, moments: Iterable[float]) -> None:
+        """Requests another client sent to `operation` (answered at `moments`, this pacer's
+        clock) count as if this pacer had let them through: in the waits before a send, in
+        `until_clear` and in `recent`."""
+        with self._lock:
+            merged = sorted([*self._sent.get(operation, ()), *moments])
+            self._sent[operation] = deque(merged)
 
     def forget(self, operation: Hashable) -> None:
         with self._lock:

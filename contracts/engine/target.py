@@ -133,16 +133,15 @@ class Target:
 
     def share_budget(self, parts: int) -> None:
         """Pace to one `parts`-th of each budget: this is one of `parts` processes sending to
-        the target at once (pytest-xdist workers)."""
-        self.pacer = self._pacer(parts)
+        the target at once (pytest-xdist workers); 1 gives the whole budget back. The requests
+        sent so far still count."""
+        self.pacer.budgets = _shares(self.budgets, parts)
 
     def _pacer(self, parts: int) -> Pacer:
         """A pacer to one `parts`-th of each budget, waiting through the activity."""
-        shares: dict[Hashable, RateLimit] = {
-            operation: _share(budget, parts) for operation, budget in self.budgets.items()
-        }
         return Pacer(
-            shares, sleep=lambda seconds: self.activity.pause(seconds, "the budget's window")
+            _shares(self.budgets, parts),
+            sleep=lambda seconds: self.activity.pause(seconds, "the budget's window"),
         )
 
     # --- sending --------------------------------------------------------------------------------
@@ -306,6 +305,10 @@ class Target:
 
     def close(self) -> None:
         self.client.close()
+
+
+def _shares(budgets: Mapping[Operation, RateLimit], parts: int) -> dict[Hashable, RateLimit]:
+    return {operation: _share(budget, parts) for operation, budget in budgets.items()}
 
 
 def _share(budget: RateLimit, parts: int) -> RateLimit:

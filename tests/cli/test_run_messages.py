@@ -13,9 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from calbot.cli import cli
-from calbot.cli.progress import Display, status_text
+from calbot.cli.progress import Display
 from calbot.cli.run_outcome import summarize
 from calbot.conformance import Conformance
+from calbot.conformance.status import status_text
 from calbot.contracts.engine.activity import Activity
 from calbot.contracts.engine.runner import all_checks
 from calbot.contracts.results import CheckResult, Finding, Level, RunResult, Status

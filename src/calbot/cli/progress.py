@@ -17,6 +17,7 @@ import click
 
 from calbot.cli.reporting import STATUS_MARKS
 from calbot.conformance import Activity
+from calbot.conformance.status import LIVE_AFTER, LIVE_TICK, running_for, status_line
 from calbot.contracts.masking import mask
 from calbot.contracts.results import CheckResult, Status, describe_retries
 from calbot.spec.text import one_line
@@ -24,24 +25,7 @@ from calbot.spec.text import one_line
 if TYPE_CHECKING:
     from calbot.conformance import CheckSpec
 
-LIVE_TICK = 0.25
 LINE = 200
-
-
-def status_text(activity: Activity) -> str | None:
-    """What the run is doing, e.g. "rate_limit::throttle · 12 requests · 20 s · waiting 41 s
-    for Retry-After"; None between checks."""
-    check = activity.check
-    if check is None:
-        return None
-    elapsed = activity.clock() - activity.check_started
-    requests = activity.check_requests
-    text = f"{check} · {requests} request{'' if requests == 1 else 's'} · {elapsed:.0f} s"
-    left = activity.wait_left()
-    if left is not None:
-        why = f" for {activity.waiting_for}" if activity.waiting_for else ""
-        text += f" · waiting {left:.0f} s{why}"
-    return text
 
 
 class Display:
@@ -121,12 +105,12 @@ class Display:
 
     def _tick(self) -> None:
         interval = LIVE_TICK if self.live else self.heartbeat
+        least = 0.0 if self.live else min(LIVE_AFTER, interval)  # a heartbeat: not at once
         while not self._done.wait(interval):
-            text = status_text(self.activity)
-            running = self.activity.clock() - self.activity.check_started
-            if text is None or (not self.live and running < min(1.0, interval)):
+            text = status_line(self.activity, self.secrets, LINE)
+            running = running_for(self.activity)
+            if text is None or running is None or running < least:
                 continue
-            text = one_line(mask(text, self.secrets), LINE)
             with self._lock:
                 if self.live:
                     width = max(20, shutil.get_terminal_size().columns - 1)

@@ -11,6 +11,7 @@ import click
 from calbot.cli.reporting import report_options
 from calbot.cli.run_outcome import RunCommand, finish
 from calbot.conformance import MAX_EXAMPLES, MAX_WAIT, TIMEOUT, ExitCode
+from calbot.conformance.status import HEARTBEAT
 from calbot.spec.throttles import RateLimit, RateLimitSyntaxError, parse_rate_limit
 
 
@@ -203,7 +204,7 @@ def _min_coverage(_ctx: click.Context, _param: click.Parameter, value: str | Non
     is_flag=True,
     help="List the checks (with --contracts, those), their rules and evidence; run nothing.",
 )
-@click.option("--heartbeat", type=click.FloatRange(0.1), default=5.0, hidden=True)
+@click.option("--heartbeat", type=click.FloatRange(0.1), default=HEARTBEAT, hidden=True)
 def run(  # noqa: PLR0917 - click passes options positionally
     url: str | None,
     api_key: str | None,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -68,6 +69,8 @@ BUILTIN_BUDGET = RateLimit(100, 1.0)
 BUILTIN_LABEL = "built-in reference server (in-process)"
 # Where a finding's curl sends a request the built-in server answered (`calbot serve`'s port).
 BUILTIN_DISPLAY_URL = "http://127.0.0.1:8080"
+# The operation the rate-limit contract's burst spends the budget of.
+BURST_OPERATION = ("POST", EVENT_BOT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,12 +148,35 @@ class Run:
         preflight(self.target)
 
     def check(self, spec: CheckSpec) -> CheckResult:
-        """Run one check; state setup that fails is this check's error, not the run's end."""
-        return run_check(spec, self.target, self.states, self.run_options)
+        """Run one check; state setup that fails is this check's error, not the run's end.
+
+        The activity follows it, as it follows `execute`'s checks (for a progress display)."""
+        self.activity.start_check(spec.id)
+        try:
+            return run_check(spec, self.target, self.states, self.run_options)
+        finally:
+            self.activity.end_check()
 
     def burst_budget(self) -> RateLimit | None:
         """The budget the rate-limit contract's burst spends (POST schedule), when known."""
-        return self.target.budget("POST", EVENT_BOT)
+        return self.target.budget(*BURST_OPERATION)
+
+    def burst_sends(self) -> list[float]:
+        """When this run's requests to the operation the rate-limit burst spends were answered
+        (epoch seconds), those still inside its budget's window: what another process that
+        runs the burst next must count (pytest-xdist workers)."""
+        pacer = self.target.pacer
+        offset = time.time() - pacer.clock()
+        return [moment + offset for moment in pacer.sent(BURST_OPERATION)]
+
+    def heard_burst_sends(self, sends: Iterable[float]) -> None:
+        """Count requests other processes sent to the burst's operation (epoch seconds, as
+        their `burst_sends` gave them) as this run's own: the burst then waits for them to
+        leave the budget's window, or, when it cannot wait that long, counts them, as it does
+        this run's own requests."""
+        pacer = self.target.pacer
+        offset = time.time() - pacer.clock()
+        pacer.heard(BURST_OPERATION, [moment - offset for moment in sends])
 
     def gathered(
         self,

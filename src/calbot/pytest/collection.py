@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import warnings
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -26,6 +27,10 @@ class ConformancePlugin(Protocol):
 
     settings: Settings
     runner: Runner
+
+    def checking(self) -> AbstractContextManager[None]:
+        """Around a check: the status line may be written meanwhile."""
+        ...
 
 
 COLLECTOR_NAME = "calbot"
@@ -77,7 +82,8 @@ class CalbotCheck(pytest.Item):
         if self.config.getoption("setuponly", False):
             return
         runner = self.plugin.runner
-        self.results, self.throttled_waits = runner.run(self.specs)
+        with self.plugin.checking():
+            self.results, self.throttled_waits = runner.run(self.specs)
         self.sent = False
         if runner.unreachable is not None:
             if runner.unreachable_reported:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import shutil
 import tempfile
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,12 +16,21 @@ import pytest
 from calbot.contracts.results import CheckResult, RunResult
 from calbot.pytest.collection import COLLECTOR_NAME, CalbotCheck, CalbotChecks
 from calbot.pytest.coordination import Coordination
+from calbot.pytest.progress import (
+    Capturing,
+    ProgressLine,
+    Status,
+    StatusFile,
+    live_logging,
+    worker_statuses,
+)
 from calbot.pytest.reporting import CalbotFailure
 from calbot.pytest.session import Runner
 from calbot.pytest.settings import read_settings
 from calbot.pytest.xdist import REPORT_ATTRIBUTE, dump_check, load_check
 
 MIN_COVERAGE = "--calbot-min-coverage"
+PROGRESS_PLUGIN = "calbot-progress"
 
 
 class ConformancePlugin:
@@ -36,7 +47,9 @@ class ConformancePlugin:
                 str(self.worker.get("workerid", "gw")),
                 int(self.worker.get("workercount", 1)),
             )
+        self.coordination = coordination
         self.runner = Runner(self.settings, coordination)
+        self.progress: ProgressLine | None = None  # one process: open while a check runs
         self.shared_dir: Path | None = None
         self.workers = 0
         self.checks: dict[str, CheckResult] = {}
@@ -81,6 +94,69 @@ class ConformancePlugin:
         node.workerinput["calbot_seed"] = self.settings.conformance.seed
 
     # --- running ------------------------------------------------------------------------------
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> Generator[None, object, object]:
+        """Signs of life while the checks run: the status line (see `calbot.pytest.progress`)."""
+        with self._signs_of_life(session):
+            return (yield)
+
+    def _signs_of_life(self, session: pytest.Session) -> contextlib.AbstractContextManager[object]:
+        """A worker writes its status for the controller; the controller, or a lone process,
+        writes the status line through its terminal reporter."""
+        ours = any(isinstance(item, CalbotCheck) for item in session.items)
+        if self.coordination is not None:  # an xdist worker: its output is never shown
+            if not ours:
+                return contextlib.nullcontext()
+            activity = self.runner.opened.activity
+            return StatusFile(self.coordination.status_path, activity, self.settings.secrets)
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is None or self.worker is not None:
+            return contextlib.nullcontext()
+        if self.shared_dir is not None:  # the xdist controller
+            return self._status_line(reporter, functools.partial(worker_statuses, self.shared_dir))
+        if not ours:
+            return contextlib.nullcontext()
+        activity = self.runner.opened.activity
+
+        def statuses() -> list[Status]:
+            return [("", activity)]
+
+        return self._status_line(reporter, statuses, one_process=True)
+
+    @contextlib.contextmanager
+    def _status_line(
+        self,
+        reporter: pytest.TerminalReporter,
+        statuses: Callable[[], list[Status]],
+        *,
+        one_process: bool = False,
+    ) -> Iterator[ProgressLine]:
+        """The status line, for the whole run-test loop (registered: it clears itself before
+        pytest reports); in one process it writes only while a check runs (`checking`)."""
+        line = ProgressLine(
+            reporter,
+            statuses,
+            self.settings.secrets,
+            live=bool(reporter.isatty) and not live_logging(self.config),
+            heartbeat=self.settings.heartbeat,
+            always_open=not one_process,
+        )
+        self.config.pluginmanager.register(line, PROGRESS_PLUGIN)
+        self.progress = line if one_process else None
+        try:
+            with line:
+                yield line
+        finally:
+            self.progress = None
+            self.config.pluginmanager.unregister(line, PROGRESS_PLUGIN)
+
+    def checking(self) -> contextlib.AbstractContextManager[None]:
+        """Around a check run in this process: the status line may be written meanwhile."""
+        if self.progress is None:
+            return contextlib.nullcontext()
+        capture: Capturing | None = self.config.pluginmanager.get_plugin("capturemanager")
+        return self.progress.showing(capture)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(

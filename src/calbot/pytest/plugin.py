@@ -27,9 +27,13 @@ and `-n` work as usual:
 - A target that cannot be reached at all is one error, on the first calbot item; the other
   calbot items are skipped.
 - Under pytest-xdist (any `--dist` mode) each worker paces itself to its share of the budget,
-  and no calbot check runs while the rate-limit burst does: the burst waits for the checks
-  running on other workers to end and their requests to leave the budget's window (at most
-  `--calbot-max-wait`), and checks due after it wait for it.
+  and no calbot check runs while the rate-limit burst does: the burst waits until the other
+  workers have run the calbot checks they had, and counts the requests they sent inside the
+  budget's window as `calbot run` counts its own (it waits for them to leave the window when
+  `--calbot-max-wait` allows); checks due after it wait for it.
+- While a check runs long, the status line `calbot run` shows (the check, its requests, the
+  wait in progress) is written through pytest's terminal reporter: live on a terminal, every
+  5 s otherwise; under xdist the workers pass theirs to the controller through small files.
 - `--calbot-report-dir DIR` writes calbot's HTML, Markdown, JUnit and JSON reports of the whole
   session (every worker's checks in one result). The API key is masked everywhere.
 
@@ -46,6 +50,7 @@ without failing it.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterator
 from typing import Any
 
@@ -57,6 +62,7 @@ PLUGIN_NAME = "calbot-conformance"
 def pytest_addoption(parser: pytest.Parser) -> None:
     """calbot's command-line options (they do nothing without --calbot-url)."""
     from calbot.conformance import MAX_EXAMPLES, MAX_WAIT, TIMEOUT  # no engine module
+    from calbot.conformance.status import HEARTBEAT
 
     group = parser.getgroup("calbot", "calbot server conformance (active with --calbot-url)")
     group.addoption(
@@ -154,6 +160,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         help="A check that cannot get the events it needs is an error, not a skip.",
+    )
+    group.addoption(  # as `calbot run --heartbeat`: for tests, not in --help
+        "--calbot-heartbeat",
+        type=float,
+        default=HEARTBEAT,
+        metavar="S",
+        help=argparse.SUPPRESS,
     )
 
 

@@ -60,16 +60,22 @@ class Runner:
             return [_not_run(spec, reason) for spec in specs], 0
         target = opened.target
         burst = any(spec.contract == RATE_LIMIT_CONTRACT for spec in specs)
-        turn = (
-            self.coordination.turn(burst=burst) if self.coordination else contextlib.nullcontext()
-        )
-        with turn:
-            budget = opened.burst_budget()
-            if burst and self.coordination and opened.options.rate_limit_contract and budget:
-                target.sleep(min(self.coordination.quiet_in(budget.period), target.config.max_wait))
+        shared = self.coordination
+        with shared.turn(burst=burst) if shared else contextlib.nullcontext():
+            if burst and shared:
+                # The other workers stand still now: the burst has the whole budget, and counts
+                # what they sent inside its window, as `calbot run` counts its own requests.
+                opened.heard_burst_sends(shared.others_sends())
+                target.share_budget(1)
             before = target.throttled_waits
-            with hypothesis_home(None):  # no .hypothesis/ in the user's project
-                results = [opened.check(spec) for spec in specs]
+            try:
+                with hypothesis_home(None):  # no .hypothesis/ in the user's project
+                    results = [opened.check(spec) for spec in specs]
+            finally:
+                if shared:
+                    if burst:
+                        target.share_budget(shared.workers)
+                    shared.publish_sends(opened.burst_sends())
         return results, target.throttled_waits - before
 
     def close(self) -> None:

@@ -37,6 +37,7 @@ class Settings:
 
     conformance: Conformance
     report_dir: Path | None
+    heartbeat: float  # seconds between two heartbeat lines (no terminal)
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -51,6 +52,7 @@ def read_settings(config: pytest.Config) -> Settings:
         "--calbot-max-wait": (config.getoption("calbot_max_wait"), 0.0),
         "--calbot-timeout": (config.getoption("calbot_timeout"), 0.1),
         "--calbot-max-examples": (config.getoption("calbot_max_examples"), 1),
+        "--calbot-heartbeat": (config.getoption("calbot_heartbeat"), 0.1),
     }
     for flag, (value, least) in numbers.items():
         if value < least:
@@ -81,7 +83,11 @@ def read_settings(config: pytest.Config) -> Settings:
         require_state=bool(config.getoption("calbot_require_state")),
         min_coverage=_min_coverage(config.getoption("calbot_min_coverage")),
     )
-    return Settings(conformance, Path(report_dir) if report_dir else None)
+    return Settings(
+        conformance,
+        Path(report_dir) if report_dir else None,
+        heartbeat=config.getoption("calbot_heartbeat"),
+    )
 
 
 def _rate_limit(text: str | None) -> RateLimit | None:

@@ -68,3 +68,28 @@ def test_a_request_counts_from_its_answer() -> None:
     pacer.answered("op", moment)
     assert pacer.until_clear("op") == pytest.approx(10.0 * SAFETY + SLACK_SECONDS)
     assert pacer.before_send("other") is None
+
+
+def test_sent_is_what_is_still_in_the_window() -> None:
+    pacer, time = make(limit=5, period=10.0)
+    pacer.before_send("op")
+    first = time.now
+    time.now += 5
+    pacer.before_send("op")
+    assert pacer.sent("op") == [first, time.now]
+    time.now += 10.0 * SAFETY + SLACK_SECONDS - 5
+    assert pacer.sent("op") == [first + 5]
+    assert pacer.sent("other") == []
+
+
+def test_requests_heard_of_count_as_sent() -> None:
+    """Another process's requests (an xdist worker's) count in the waits, as this pacer's own."""
+    pacer, time = make(limit=3, period=10.0)
+    pacer.before_send("op")
+    pacer.heard("op", [time.now - 2, time.now - 1])
+    assert pacer.recent("op", 10) == 3
+    assert pacer.sent("op") == [time.now - 2, time.now - 1, time.now]
+    assert pacer.until_clear("op") == pytest.approx(10.0 * SAFETY + SLACK_SECONDS)
+    pacer.before_send("op")  # the budget is spent: wait for the oldest heard of to leave
+    window = 10.0 * SAFETY + SLACK_SECONDS
+    assert time.slept == [pytest.approx(window - 2)]
