@@ -34,10 +34,17 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 HEAVY = ("tests/correct/", "tests/mutants/")
 
 
+def _weight(item: pytest.Item) -> int:
+    if item.nodeid.startswith(HEAVY):
+        return 0
+    return 1 if item.get_closest_marker("slow") else 2
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The folders of full conformance runs first, the rest after (in their own order), so
-    that no long run starts last and holds the suite up while the other workers stand idle."""
-    items.sort(key=lambda item: not item.nodeid.startswith(HEAVY))
+    """The folders of full conformance runs first, then the other slow tests (subprocesses,
+    real servers), the rest last (each in its own order), so that no long test starts last and
+    holds the suite up while the other workers stand idle."""
+    items.sort(key=_weight)
 
 
 def pytest_configure(config: pytest.Config) -> None:
