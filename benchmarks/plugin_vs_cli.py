@@ -40,46 +40,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-FAST_BUDGET = "100/1s"
-BUDGETS: dict[str, tuple[str, ...]] = {"documented": (), "fast": ("--rate-limit", FAST_BUDGET)}
+from back_to_back import FAST_BUDGET, calbot, serving
+from back_to_back import MODES as BUDGETS  # the same two budgets, and one way to serve
+
 STATES_PATH = "/_calbot/states"
 RESULT = "calbot-result.json"
 ARMS = {"cli": "calbot run", "auto": "pytest -n auto", "serial": "pytest -n 0"}
-
-
-def calbot() -> list[str]:
-    """How to start calbot: the `calbot` next to this Python, or `python -m calbot`."""
-    script = Path(sys.executable).with_name("calbot")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "calbot"]
-
-
-@contextmanager
-def serving(budget: str, api_keys: tuple[str, ...]) -> Iterator[str]:
-    """A fresh `calbot serve` on a free port with `budget` (a workspace per key); yields its
-    base URL, stops it after."""
-    keys = [arg for key in api_keys for arg in ("--api-key", key)]
-    command = [*calbot(), "serve", "--port", "0", *keys, *BUDGETS[budget]]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        assert server.stdout is not None
-        line = server.stdout.readline()
-        if "listening on" not in line:
-            raise SystemExit(f"calbot serve did not start: {line!r}")
-        yield line.rsplit(" ", 1)[-1].strip()
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def command(arm: str, url: str, budget: str, seed: int, reports: Path) -> list[str]:

@@ -10,14 +10,13 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Callable
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 import click
 
 from calbot.cli.reporting import STATUS_MARKS
 from calbot.conformance import Activity
-from calbot.conformance.status import LIVE_AFTER, LIVE_TICK, running_for, status_line
+from calbot.conformance.status import LIVE_AFTER, LIVE_TICK, Ticker, running_for, status_line
 from calbot.contracts.masking import mask
 from calbot.contracts.results import CheckResult, Status, describe_retries
 from calbot.spec.text import one_line
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
 LINE = 200
 
 
-class Display:
+class Display(Ticker):
     """The runner's `Progress` callback, with a live line or heartbeat while a check runs."""
 
     def __init__(
@@ -42,24 +41,12 @@ class Display:
     ) -> None:
         self.activity, self.secrets, self.live, self.heartbeat = activity, secrets, live, heartbeat
         self.echo = echo
+        super().__init__("calbot-progress")
         self._lock = threading.Lock()
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._tick, name="calbot-progress", daemon=True)
         self._shown = False  # a live line is on screen
         self._skipped: list[tuple[CheckSpec, CheckResult]] = []  # in a row, one reason
 
-    def __enter__(self) -> Display:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._done.set()
-        self._thread.join(timeout=1.0)
+    def stopped(self) -> None:
         with self._lock:
             self._clear()
             self._flush_skipped()
@@ -103,21 +90,22 @@ class Display:
         note = f"{note} ({retried})" if note and retried else note or retried
         return f"{line}  {one_line(note, LINE - 60)}" if note else line
 
-    def _tick(self) -> None:
-        interval = LIVE_TICK if self.live else self.heartbeat
-        least = 0.0 if self.live else min(LIVE_AFTER, interval)  # a heartbeat: not at once
-        while not self._done.wait(interval):
-            text = status_line(self.activity, self.secrets, LINE)
-            running = running_for(self.activity)
-            if text is None or running is None or running < least:
-                continue
-            with self._lock:
-                if self.live:
-                    width = max(20, shutil.get_terminal_size().columns - 1)
-                    self.echo(f"\r\x1b[2K  … {text[: width - 4]}", nl=False)
-                    self._shown = True
-                else:
-                    self.echo(f"  … {text}")
+    def every(self) -> float:
+        return LIVE_TICK if self.live else self.heartbeat
+
+    def tick(self) -> None:
+        least = 0.0 if self.live else min(LIVE_AFTER, self.every())  # a heartbeat: not at once
+        text = status_line(self.activity, self.secrets, LINE)
+        running = running_for(self.activity)
+        if text is None or running is None or running < least:
+            return
+        with self._lock:
+            if self.live:
+                width = max(20, shutil.get_terminal_size().columns - 1)
+                self.echo(f"\r\x1b[2K  … {text[: width - 4]}", nl=False)
+                self._shown = True
+            else:
+                self.echo(f"  … {text}")
 
     def _clear(self) -> None:
         if self._shown:

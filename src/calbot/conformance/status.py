@@ -9,7 +9,10 @@ decides where and how often to write the line.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from types import TracebackType
+from typing import Self
 
 from calbot.contracts.engine.activity import Activity
 from calbot.contracts.masking import mask
@@ -53,3 +56,47 @@ def status_line(activity: Activity, secrets: Sequence[str], limit: int = STATUS_
     """`status_text` with the keys masked, on one line of at most `limit` characters."""
     text = status_text(activity)
     return None if text is None else one_line(mask(text, secrets), limit)
+
+
+class Ticker:
+    """A daemon thread that calls `tick()` every `every()` seconds while the `with` block runs:
+    the base of every progress display (the CLI's line, the plugin's line, an xdist worker's
+    status file). `started()` runs before the thread starts, `stopped()` after it has ended."""
+
+    def __init__(self, name: str) -> None:
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def every(self) -> float:
+        """Seconds between two ticks."""
+        raise NotImplementedError
+
+    def tick(self) -> None:
+        """One look at the run (in the thread)."""
+        raise NotImplementedError
+
+    def started(self) -> None:
+        """Before the thread starts."""
+
+    def stopped(self) -> None:
+        """After the thread has ended (or been given up on)."""
+
+    def _run(self) -> None:
+        every = self.every()
+        while not self._done.wait(every):
+            self.tick()
+
+    def __enter__(self) -> Self:
+        self.started()
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._done.set()
+        self._thread.join(timeout=2.0)
+        self.stopped()

@@ -21,13 +21,12 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Protocol
 
 import pytest
 
 from calbot.conformance import Activity
-from calbot.conformance.status import LIVE_AFTER, LIVE_TICK, running_for, status_line
+from calbot.conformance.status import LIVE_AFTER, LIVE_TICK, Ticker, running_for, status_line
 from calbot.contracts.masking import mask
 from calbot.pytest.coordination import status_paths, write_atomically
 
@@ -48,7 +47,7 @@ class Capturing(Protocol):
     def global_and_fixture_disabled(self) -> contextlib.AbstractContextManager[None]: ...
 
 
-class ProgressLine:
+class ProgressLine(Ticker):
     """The live line or the heartbeat, written through the terminal reporter by a thread.
 
     It writes only while open: the xdist controller's line is open for the whole run (it
@@ -70,25 +69,13 @@ class ProgressLine:
         self.reporter, self.statuses, self.secrets = reporter, statuses, tuple(secrets)
         self.live, self.heartbeat = live, heartbeat
         self._open = always_open
+        super().__init__("calbot-progress")
         self._lock = threading.RLock()
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._tick, name="calbot-progress", daemon=True)
         self._shown = False  # a live line is on screen, below pytest's line
         self._column = 0  # where pytest's line ended (the live line went below it)
         self._beat = -math.inf  # when the last heartbeat lines were written
 
-    def __enter__(self) -> ProgressLine:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._done.set()
-        self._thread.join(timeout=2.0)
+    def stopped(self) -> None:
         with self._lock:
             self._clear()
             self._open = False
@@ -138,15 +125,14 @@ class ProgressLine:
 
     # --- the thread ---------------------------------------------------------------------------
 
-    def _tick(self) -> None:
-        if self.live:
-            tick, least = min(LIVE_TICK, self.heartbeat), min(LIVE_AFTER, self.heartbeat)
-        else:
-            tick, least = min(1.0, self.heartbeat / 4), self.heartbeat
-        while not self._done.wait(tick):
-            with self._lock:
-                if self._open:
-                    self._write(self.lines(least))
+    def every(self) -> float:
+        return min(LIVE_TICK, self.heartbeat) if self.live else min(1.0, self.heartbeat / 4)
+
+    def tick(self) -> None:
+        least = min(LIVE_AFTER, self.heartbeat) if self.live else self.heartbeat
+        with self._lock:
+            if self._open:
+                self._write(self.lines(least))
 
     def lines(self, least: float) -> list[str]:
         """What each check running for at least `least` seconds is doing, masked, the
@@ -199,37 +185,29 @@ class ProgressLine:
         self._shown = False
 
 
-class StatusFile:
+class StatusFile(Ticker):
     """(xdist worker) A thread writing what this worker's run is doing to `path`, for the
     controller's `ProgressLine`; masked, on the wall clock (the controller's is the same)."""
 
     def __init__(self, path: Path, activity: Activity, secrets: Sequence[str]) -> None:
+        super().__init__("calbot-status")
         self.path, self.activity, self.secrets = path, activity, tuple(secrets)
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._tick, name="calbot-status", daemon=True)
         self._last: tuple[Any, ...] | None = None
         self._written = -math.inf
 
-    def __enter__(self) -> StatusFile:
+    def started(self) -> None:
         self.write()
-        self._thread.start()
-        return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._done.set()
-        self._thread.join(timeout=2.0)
+    def stopped(self) -> None:
         with contextlib.suppress(OSError):
             self.path.unlink(missing_ok=True)
 
-    def _tick(self) -> None:
-        while not self._done.wait(PUBLISH_TICK):
-            with contextlib.suppress(OSError):  # the controller may have removed the folder
-                self.write()
+    def every(self) -> float:
+        return PUBLISH_TICK
+
+    def tick(self) -> None:
+        with contextlib.suppress(OSError):  # the controller may have removed the folder
+            self.write()
 
     def write(self) -> None:
         """Write the status when it changed, or every `PUBLISH_AT_LEAST` seconds."""
