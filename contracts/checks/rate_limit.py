@@ -41,6 +41,8 @@ LANES = 4
 """Events the burst goes round, a key of its own each."""
 UNKNOWN: Any = object()
 CLEAN_WINDOW = "a clean window"
+BURST_OPERATION = ("POST", EVENT_BOT)
+"""The operation whose budget the burst spends (the xdist workers count their sends to it)."""
 
 
 @dataclass
@@ -137,7 +139,7 @@ def _burst(ctx: Context) -> Burst:
 
 
 def _run_burst(ctx: Context) -> Burst:
-    operation = ("POST", EVENT_BOT)
+    operation = BURST_OPERATION
     budget = ctx.target.budgets.get(operation)
     if budget is None:
         given = ctx.target.spell(Setting.RATE_LIMIT)
@@ -188,7 +190,7 @@ def _lane(ctx: Context, number: int) -> Lane:
 
 def _send_burst(ctx: Context, burst: Burst, first: int) -> Burst:
     """POSTs round the lanes, unpaced, until the first 429 (or well past the budget)."""
-    ctx.target.pacer.forget(("POST", EVENT_BOT))
+    ctx.target.pacer.forget(BURST_OPERATION)
     started = time.monotonic()
     lanes = burst.lanes
     before = len(ctx.target.transcript)  # every request sent, retries of transient answers too

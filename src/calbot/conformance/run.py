@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import Any
 
 from calbot.conformance.options import Conformance
-from calbot.contracts.domain.operations import EVENT_BOT
+from calbot.contracts.checks.rate_limit import BURST_OPERATION
 from calbot.contracts.engine.activity import Activity
 from calbot.contracts.engine.coverage import coverage
 from calbot.contracts.engine.defaults import new_seed
@@ -69,8 +69,6 @@ BUILTIN_BUDGET = RateLimit(100, 1.0)
 BUILTIN_LABEL = "built-in reference server (in-process)"
 # Where a finding's curl sends a request the built-in server answered (`calbot serve`'s port).
 BUILTIN_DISPLAY_URL = "http://127.0.0.1:8080"
-# The operation the rate-limit contract's burst spends the budget of.
-BURST_OPERATION = ("POST", EVENT_BOT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,18 +163,20 @@ class Run:
         """When this run's requests to the operation the rate-limit burst spends were answered
         (epoch seconds), those still inside its budget's window: what another process that
         runs the burst next must count (pytest-xdist workers)."""
-        pacer = self.target.pacer
-        offset = time.time() - pacer.clock()
-        return [moment + offset for moment in pacer.sent(BURST_OPERATION)]
+        offset = self._epoch_offset()
+        return [moment + offset for moment in self.target.pacer.sent(BURST_OPERATION)]
 
     def heard_burst_sends(self, sends: Iterable[float]) -> None:
         """Count requests other processes sent to the burst's operation (epoch seconds, as
         their `burst_sends` gave them) as this run's own: the burst then waits for them to
         leave the budget's window, or, when it cannot wait that long, counts them, as it does
         this run's own requests."""
-        pacer = self.target.pacer
-        offset = time.time() - pacer.clock()
-        pacer.heard(BURST_OPERATION, [moment - offset for moment in sends])
+        offset = self._epoch_offset()
+        self.target.pacer.heard(BURST_OPERATION, [moment - offset for moment in sends])
+
+    def _epoch_offset(self) -> float:
+        """Epoch seconds minus the pacer's clock: other processes share the wall clock only."""
+        return time.time() - self.target.pacer.clock()
 
     def gathered(
         self,
