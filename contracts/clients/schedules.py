@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from calbot.contracts.clients.ledger.record import SCHEDULE, UNSCHEDULE, LedgerRecord
@@ -46,13 +46,11 @@ def dedup_stable_key(view: LedgerView, options: ClientRuleOptions) -> Findings:
     """client.dedup-stable-key: an event is re-scheduled under the key it was scheduled with."""
     exercised = False
     findings = []
-    for (_, operation, _), records in view.calls.items():
-        if operation != SCHEDULE:
-            continue
+    for history in _event_histories(view):
         previous: LedgerRecord | None = None
         known_event: dict[str, Any] | None = None
         unscheduled = False
-        for record in _with_unschedules(view, records):
+        for record in history:
             if record.operation == UNSCHEDULE:
                 unscheduled = unscheduled or record.status == 200
                 continue
@@ -83,11 +81,13 @@ def dedup_stable_key(view: LedgerView, options: ClientRuleOptions) -> Findings:
     return findings if exercised else None
 
 
-def _with_unschedules(view: LedgerView, schedules: list[LedgerRecord]) -> list[LedgerRecord]:
-    """An event's schedules, with the unschedules of the same event, in ledger order."""
-    first = schedules[0]
-    unschedules = view.calls.get((first.workspace, UNSCHEDULE, first.resource), [])
-    return sorted([*schedules, *unschedules], key=lambda record: record.seq)
+def _event_histories(view: LedgerView) -> Iterator[list[LedgerRecord]]:
+    """Each scheduled event's schedules, with its unschedules, in ledger order."""
+    for (workspace, operation, resource), schedules in view.calls.items():
+        if operation != SCHEDULE:
+            continue
+        unschedules = view.calls.get((workspace, UNSCHEDULE, resource), [])
+        yield sorted([*schedules, *unschedules], key=lambda record: record.seq)
 
 
 def dedup_same_meeting(view: LedgerView, options: ClientRuleOptions) -> Findings:
@@ -132,11 +132,9 @@ def override_full_config(view: LedgerView, options: ClientRuleOptions) -> Findin
     """client.override-full-config: a re-schedule keeps every bot_config key of the last one."""
     exercised = False
     findings = []
-    for (_, operation, _), records in view.calls.items():
-        if operation != SCHEDULE:
-            continue
+    for history in _event_histories(view):
         previous: LedgerRecord | None = None
-        for record in _with_unschedules(view, records):
+        for record in history:
             if record.status != 200 or record.config_keys is None:
                 if record.operation == UNSCHEDULE and record.status == 200:
                     previous = None
